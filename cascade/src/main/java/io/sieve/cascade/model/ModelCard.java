@@ -1,0 +1,143 @@
+package io.sieve.cascade.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What Sieve needs to know to run an ONNX image classifier: where the model is, the input tensor's
+ * name, shape and normalisation, what the output holds, and the class names. Cards are JSON files
+ * next to their models; unknown or missing fields are errors, so a typo never silently changes
+ * how frames are preprocessed.
+ */
+public record ModelCard(
+        @JsonProperty(value = "name", required = true) String name,
+        @JsonProperty("description") String description,
+        @JsonProperty(value = "onnx", required = true) String onnx,
+        @JsonProperty(value = "input", required = true) Input input,
+        @JsonProperty(value = "output", required = true) Output output,
+        @JsonProperty(value = "classes", required = true) List<String> classes,
+        @JsonProperty("params") long params,
+        @JsonProperty("macs") long macs,
+        @JsonProperty("validation_accuracy") Double validationAccuracy,
+        @JsonProperty("test_accuracy") Double testAccuracy,
+        @JsonProperty("training") Map<String, Object> training,
+        @JsonProperty("card_path") Path cardPath) {
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    @JsonCreator
+    public ModelCard {
+    }
+
+    /** The model's input: an NCHW float tensor fed with {@code (pixel * scale - mean[c]) / std[c]}. */
+    public record Input(
+            @JsonProperty(value = "name", required = true) String name,
+            @JsonProperty(value = "shape", required = true) long[] shape,
+            @JsonProperty(value = "layout", required = true) String layout,
+            @JsonProperty(value = "scale", required = true) double scale,
+            @JsonProperty(value = "mean", required = true) double[] mean,
+            @JsonProperty(value = "std", required = true) double[] std) {
+        @JsonCreator
+        public Input {
+        }
+
+        public int channels() {
+            return (int) shape[1];
+        }
+
+        public int height() {
+            return (int) shape[2];
+        }
+
+        public int width() {
+            return (int) shape[3];
+        }
+    }
+
+    /** The model's output: {@code kind} is {@code logits} (softmax applied here) or {@code probabilities}. */
+    public record Output(
+            @JsonProperty(value = "name", required = true) String name,
+            @JsonProperty(value = "shape", required = true) long[] shape,
+            @JsonProperty(value = "kind", required = true) String kind) {
+        @JsonCreator
+        public Output {
+        }
+
+        public boolean isLogits() {
+            return "logits".equals(kind);
+        }
+    }
+
+    /** Reads and validates a card; every problem is reported with the card's path. */
+    public static ModelCard read(Path cardFile) {
+        if (!Files.isRegularFile(cardFile)) {
+            throw new ModelException("model card " + cardFile + " does not exist");
+        }
+        ModelCard card;
+        try {
+            card = JSON.readValue(cardFile.toFile(), ModelCard.class);
+        } catch (JsonMappingException e) {
+            throw new ModelException("model card " + cardFile + " is invalid: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new ModelException("cannot read model card " + cardFile + ": " + e.getMessage(), e);
+        }
+        card = new ModelCard(card.name, card.description, card.onnx, card.input, card.output, card.classes, card.params,
+                card.macs, card.validationAccuracy, card.testAccuracy, card.training, cardFile.toAbsolutePath().normalize());
+        List<String> problems = card.problems();
+        if (!problems.isEmpty()) {
+            throw new ModelException("model card " + cardFile + " is invalid: " + String.join("; ", problems));
+        }
+        return card;
+    }
+
+    public Path onnxPath() {
+        return cardPath.resolveSibling(onnx);
+    }
+
+    public int numClasses() {
+        return classes.size();
+    }
+
+    private List<String> problems() {
+        List<String> problems = new ArrayList<>();
+        if (!"NCHW".equals(input.layout)) {
+            problems.add("input layout '" + input.layout + "' is not supported (only NCHW)");
+        }
+        if (input.shape.length != 4 || input.shape[1] != 3 || input.shape[2] < 1 || input.shape[3] < 1) {
+            problems.add("input shape " + Arrays.toString(input.shape) + " is not [batch, 3, height, width]");
+        }
+        if (input.mean.length != 3 || input.std.length != 3) {
+            problems.add("input mean and std need one value per RGB channel");
+        } else if (Arrays.stream(input.std).anyMatch(s -> !(s > 0) || !Double.isFinite(s))) {
+            problems.add("input std " + Arrays.toString(input.std) + " must be positive and finite");
+        } else if (Arrays.stream(input.mean).anyMatch(m -> !Double.isFinite(m))) {
+            problems.add("input mean " + Arrays.toString(input.mean) + " must be finite");
+        }
+        if (!(input.scale > 0) || !Double.isFinite(input.scale)) {
+            problems.add("input scale " + input.scale + " must be positive and finite");
+        }
+        if (!"logits".equals(output.kind) && !"probabilities".equals(output.kind)) {
+            problems.add("output kind '" + output.kind + "' must be 'logits' or 'probabilities'");
+        }
+        if (classes.size() < 2) {
+            problems.add("a classifier needs at least 2 class names");
+        }
+        if (output.shape.length != 2 || output.shape[1] != classes.size()) {
+            problems.add("output shape " + Arrays.toString(output.shape) + " does not match " + classes.size() + " classes");
+        }
+        return problems;
+    }
+}

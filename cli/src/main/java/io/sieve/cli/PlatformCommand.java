@@ -1,0 +1,93 @@
+package io.sieve.cli;
+
+import io.sieve.platform.EmbeddedPlatform;
+import io.sieve.platform.PlatformConfig;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "platform", mixinStandardHelpOptions = true,
+        description = "Run the embedded single-node Kafka broker and schema registry on this machine.",
+        subcommands = {PlatformCommand.Start.class, PlatformCommand.Stop.class, PlatformCommand.Status.class})
+final class PlatformCommand {
+
+    @Option(names = "--data-dir", description = "Where logs, pid files and broker data live (default: ${DEFAULT-VALUE}).",
+            defaultValue = "${sys:sieve.home:-.}/.sieve")
+    Path dataDir;
+
+    @Option(names = "--host", defaultValue = PlatformConfig.LOOPBACK,
+            description = "Address to bind (default: ${DEFAULT-VALUE}). Anything but loopback exposes an unauthenticated broker and registry.")
+    String host;
+
+    @Option(names = "--kafka-port", defaultValue = "" + PlatformConfig.DEFAULT_KAFKA_PORT, description = "Broker port (default: ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--controller-port", defaultValue = "" + PlatformConfig.DEFAULT_CONTROLLER_PORT,
+            description = "KRaft controller port (default: ${DEFAULT-VALUE}).")
+    int controllerPort;
+
+    @Option(names = "--registry-port", defaultValue = "" + PlatformConfig.DEFAULT_REGISTRY_PORT,
+            description = "Schema registry port (default: ${DEFAULT-VALUE}).")
+    int registryPort;
+
+    EmbeddedPlatform platform() {
+        Path home = Path.of(System.getProperty("sieve.home", ".")).toAbsolutePath().normalize();
+        return new EmbeddedPlatform(new PlatformConfig(dataDir.toAbsolutePath().normalize(), host, kafkaPort, controllerPort,
+                registryPort, PlatformConfig.defaultRegistryRunner(home)));
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start the broker and the registry; returns once both answer.")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand
+        PlatformCommand parent;
+
+        @Override
+        public Integer call() {
+            EmbeddedPlatform platform = parent.platform();
+            PlatformConfig config = platform.config();
+            if (!config.isLoopback()) {
+                System.err.println("WARNING: binding to " + config.host() + ": the broker and registry have no authentication "
+                        + "and will accept connections from other machines.");
+            }
+            System.out.println("Starting Kafka and the schema registry (logs in " + config.logDir() + ") ...");
+            long started = System.nanoTime();
+            platform.start(true);
+            System.out.printf("Platform up in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            System.out.println("  Kafka bootstrap servers: " + config.bootstrapServers());
+            System.out.println("  Schema registry:         " + config.registryUrl());
+            System.out.println("Stop it with ./sieve platform stop");
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", mixinStandardHelpOptions = true, description = "Stop the broker and the registry.")
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand
+        PlatformCommand parent;
+
+        @Override
+        public Integer call() {
+            List<String> stopped = parent.platform().stop();
+            System.out.println(stopped.isEmpty() ? "Nothing was running." : "Stopped: " + String.join(", ", stopped));
+            return 0;
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Say whether the broker and the registry run and answer; exit 1 if either does not.")
+    static final class Status implements Callable<Integer> {
+        @ParentCommand
+        PlatformCommand parent;
+
+        @Override
+        public Integer call() {
+            List<EmbeddedPlatform.ComponentStatus> status = parent.platform().status();
+            status.forEach(s -> System.out.println(s.describe()));
+            return status.stream().allMatch(EmbeddedPlatform.ComponentStatus::answering) ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.sieve.platform;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Which Kafka cluster and schema registry a command talks to, and the Kafka client properties
+ * (TLS, SASL, ...) it passes through untouched. Sources, later ones winning: built-in defaults (the
+ * embedded platform), a properties file, then environment variables:
+ * <ul>
+ *   <li>{@code SIEVE_BOOTSTRAP_SERVERS}, {@code SIEVE_REGISTRY_URL};</li>
+ *   <li>{@code SIEVE_KAFKA_<NAME>} for any Kafka client property, e.g. {@code SIEVE_KAFKA_SECURITY_PROTOCOL=SASL_SSL}
+ *   becomes {@code security.protocol=SASL_SSL}.</li>
+ * </ul>
+ */
+public record ClusterConfig(String bootstrapServers, String registryUrl, Map<String, String> clientProperties) {
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String REGISTRY_URL = "schema.registry.url";
+    public static final String ENV_BOOTSTRAP = "SIEVE_BOOTSTRAP_SERVERS";
+    public static final String ENV_REGISTRY = "SIEVE_REGISTRY_URL";
+    public static final String ENV_KAFKA_PREFIX = "SIEVE_KAFKA_";
+
+    public ClusterConfig {
+        clientProperties = Map.copyOf(clientProperties);
+    }
+
+    public static ClusterConfig embeddedDefaults() {
+        return new ClusterConfig(PlatformConfig.LOOPBACK + ":" + PlatformConfig.DEFAULT_KAFKA_PORT,
+                "http://" + PlatformConfig.LOOPBACK + ":" + PlatformConfig.DEFAULT_REGISTRY_PORT + PlatformConfig.REGISTRY_API_PATH,
+                Map.of());
+    }
+
+    public static ClusterConfig of(PlatformConfig platform) {
+        return new ClusterConfig(platform.bootstrapServers(), platform.registryUrl(), Map.of());
+    }
+
+    /** Loads the configuration: defaults, then {@code file} if given, then {@code env}. */
+    public static ClusterConfig load(Path file, Map<String, String> env) {
+        ClusterConfig defaults = embeddedDefaults();
+        Map<String, String> merged = new TreeMap<>();
+        merged.put(BOOTSTRAP_SERVERS, defaults.bootstrapServers());
+        merged.put(REGISTRY_URL, defaults.registryUrl());
+        if (file != null) {
+            if (!Files.isRegularFile(file)) {
+                throw new IllegalArgumentException("configuration file " + file.toAbsolutePath() + " does not exist");
+            }
+            Properties properties = new Properties();
+            try (Reader in = Files.newBufferedReader(file)) {
+                properties.load(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+            }
+            properties.stringPropertyNames().forEach(k -> merged.put(k, properties.getProperty(k).trim()));
+        }
+        env.forEach((name, value) -> {
+            if (name.equals(ENV_BOOTSTRAP)) {
+                merged.put(BOOTSTRAP_SERVERS, value);
+            } else if (name.equals(ENV_REGISTRY)) {
+                merged.put(REGISTRY_URL, value);
+            } else if (name.startsWith(ENV_KAFKA_PREFIX) && name.length() > ENV_KAFKA_PREFIX.length()) {
+                merged.put(name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            }
+        });
+        String bootstrap = merged.remove(BOOTSTRAP_SERVERS);
+        String registry = merged.remove(REGISTRY_URL);
+        if (bootstrap.isBlank()) {
+            throw new IllegalArgumentException("bootstrap.servers is empty");
+        }
+        if (!registry.startsWith("http://") && !registry.startsWith("https://")) {
+            throw new IllegalArgumentException("schema.registry.url must be an http(s) URL, got '" + registry + "'");
+        }
+        return new ClusterConfig(bootstrap, registry, merged);
+    }
+
+    /** Properties for a Kafka client of this cluster: bootstrap servers plus every pass-through property. */
+    public Map<String, Object> kafkaProperties() {
+        Map<String, Object> props = new TreeMap<>(clientProperties);
+        props.put(BOOTSTRAP_SERVERS, bootstrapServers);
+        return props;
+    }
+}

@@ -1,0 +1,161 @@
+package io.sieve.platform;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A server running in a child JVM, tracked through a pid file so that a later command (status,
+ * stop) finds it again. The pid file also records the process's start time, so a recycled pid is
+ * never mistaken for the server.
+ */
+final class ManagedProcess {
+    private final String name;
+    private final Path pidFile;
+    private final Path logFile;
+
+    ManagedProcess(String name, Path runDir, Path logDir) {
+        this.name = name;
+        this.pidFile = runDir.resolve(name + ".pid");
+        this.logFile = logDir.resolve(name + ".log");
+    }
+
+    String name() {
+        return name;
+    }
+
+    Path logFile() {
+        return logFile;
+    }
+
+    /** The running process recorded in the pid file, if it is still ours. */
+    Optional<ProcessHandle> running() {
+        if (!Files.isRegularFile(pidFile)) {
+            return Optional.empty();
+        }
+        try {
+            String[] recorded = Files.readString(pidFile).trim().split("\\s+");
+            long pid = Long.parseLong(recorded[0]);
+            String started = recorded.length > 1 ? recorded[1] : "";
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(p -> startTime(p).equals(started));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String startTime(ProcessHandle process) {
+        return process.info().startInstant().map(Object::toString).orElse("unknown");
+    }
+
+    static void requireFreePort(String host, int port, String what, String option) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.setReuseAddress(true);
+            socket.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new PlatformException(what + " port " + host + ":" + port + " is already in use by another process ("
+                    + e.getMessage() + "); stop that process or choose another port with " + option);
+        }
+    }
+
+    /** Starts {@code command}, writing its output to the log file, and records its pid. */
+    ProcessHandle start(List<String> command, boolean detach) {
+        try {
+            Files.createDirectories(pidFile.getParent());
+            Files.createDirectories(logFile.getParent());
+            List<String> full = new ArrayList<>();
+            // setsid puts the server in its own session, so a Ctrl-C in the terminal that started it
+            // does not reach it; the platform outlives `sieve platform start` until `stop`.
+            if (detach && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                full.add("/usr/bin/setsid");
+            }
+            full.addAll(command);
+            Process process = new ProcessBuilder(full)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
+            Files.writeString(pidFile, process.pid() + " " + startTime(process.toHandle()) + "\n");
+            return process.toHandle();
+        } catch (IOException e) {
+            throw new PlatformException("cannot start " + name + ": " + e.getMessage() + " (log: " + logFile + ")", e);
+        }
+    }
+
+    /** Waits until {@code ready} holds; fails early, naming the log, if the process dies first. */
+    void awaitReady(ProcessHandle process, BooleanSupplier ready, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new PlatformException(name + " exited during start-up; see its log " + logFile + ":\n" + logTail(15));
+            }
+            if (ready.getAsBoolean()) {
+                return;
+            }
+            sleep(200);
+        }
+        stop(process);
+        throw new PlatformException(name + " did not become ready within " + timeout.toSeconds() + " s; see its log "
+                + logFile + ":\n" + logTail(15));
+    }
+
+    /** Stops the recorded process: SIGTERM, then SIGKILL after a grace period; removes the pid file. */
+    boolean stop() {
+        Optional<ProcessHandle> process = running();
+        process.ifPresent(this::stop);
+        try {
+            Files.deleteIfExists(pidFile);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return process.isPresent();
+    }
+
+    private void stop(ProcessHandle process) {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process);
+        tree.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(20, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new PlatformException("could not stop " + name + " (pid " + p.pid() + ")");
+            }
+        }
+    }
+
+    String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(no log)";
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PlatformException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package io.sieve.serde;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+
+/**
+ * A client for the Confluent Schema Registry REST protocol, which Confluent's own registry and
+ * Apicurio's {@code /apis/ccompat/v7} both serve. Registrations and look-ups are cached for the
+ * life of the client, so the hot path of a serde never touches the network.
+ */
+public final class SchemaRegistryClient {
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+
+    public SchemaRegistryClient(String baseUrl) {
+        this(baseUrl, Duration.ofSeconds(10));
+    }
+
+    public SchemaRegistryClient(String baseUrl, Duration timeout) {
+        if (baseUrl == null || baseUrl.isBlank()) {
+            throw new IllegalArgumentException("schema registry URL is empty");
+        }
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id. */
+    public int register(String subject, Schema schema) {
+        return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
+                .computeIfAbsent(schema, s -> {
+                    String body = JSON.createObjectNode().put("schema", s.toString()).toString();
+                    String url = baseUrl + "/subjects/" + encode(subject) + "/versions";
+                    JsonNode reply = send(HttpRequest.newBuilder(URI.create(url))
+                            .POST(HttpRequest.BodyPublishers.ofString(body)), url);
+                    int id = reply.path("id").asInt(-1);
+                    if (id < 0) {
+                        throw new SchemaRegistryException("schema registry at " + url + " answered without an id: " + reply);
+                    }
+                    schemasById.putIfAbsent(id, s);
+                    return id;
+                });
+    }
+
+    /** The id of {@code schema} already registered under {@code subject}; never registers. */
+    public int lookup(String subject, Schema schema) {
+        return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
+                .computeIfAbsent(schema, s -> {
+                    String body = JSON.createObjectNode().put("schema", s.toString()).toString();
+                    String url = baseUrl + "/subjects/" + encode(subject);
+                    int id = send(HttpRequest.newBuilder(URI.create(url))
+                            .POST(HttpRequest.BodyPublishers.ofString(body)), url).path("id").asInt(-1);
+                    if (id < 0) {
+                        throw new SchemaRegistryException("schema " + s.getFullName() + " is not registered under subject "
+                                + subject + " at " + url + " and auto-registration is off");
+                    }
+                    return id;
+                });
+    }
+
+    /** The writer schema with global id {@code id}; an unknown id is an error naming it. */
+    public Schema schemaById(int id) {
+        return schemasById.computeIfAbsent(id, i -> {
+            String url = baseUrl + "/schemas/ids/" + i;
+            JsonNode reply = send(HttpRequest.newBuilder(URI.create(url)).GET(), url);
+            String text = reply.path("schema").asText(null);
+            if (text == null) {
+                throw new SchemaRegistryException("schema id " + i + ": registry at " + url + " answered without a schema: " + reply);
+            }
+            String type = reply.path("schemaType").asText("AVRO");
+            if (!"AVRO".equals(type)) {
+                throw new SchemaRegistryException("schema id " + i + " is a " + type + " schema, not Avro");
+            }
+            return new Schema.Parser().parse(text);
+        });
+    }
+
+    private JsonNode send(HttpRequest.Builder request, String url) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.timeout(timeout)
+                            .header("Content-Type", CONTENT_TYPE)
+                            .header("Accept", CONTENT_TYPE + ", application/json")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw new SchemaRegistryException("schema registry unreachable at " + url + " (connection refused)", e);
+        } catch (IOException e) {
+            throw new SchemaRegistryException("schema registry unreachable at " + url + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while calling the schema registry at " + url, e);
+        }
+        if (response.statusCode() == 404) {
+            throw new SchemaRegistryException("schema registry at " + url + " answered 404: " + response.body());
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new SchemaRegistryException("schema registry at " + url + " answered HTTP "
+                    + response.statusCode() + ": " + response.body());
+        }
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new SchemaRegistryException("schema registry at " + url + " answered with invalid JSON: " + response.body(), e);
+        }
+    }
+
+    private static String encode(String subject) {
+        return URLEncoder.encode(subject, StandardCharsets.UTF_8);
+    }
+}
