@@ -49,33 +49,28 @@ public final class SchemaRegistryClient {
 
     /** Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id. */
     public int register(String subject, Schema schema) {
-        return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
-                .computeIfAbsent(schema, s -> {
-                    String body = JSON.createObjectNode().put("schema", s.toString()).toString();
-                    String url = baseUrl + "/subjects/" + encode(subject) + "/versions";
-                    JsonNode reply = send(HttpRequest.newBuilder(URI.create(url))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)), url);
-                    int id = reply.path("id").asInt(-1);
-                    if (id < 0) {
-                        throw new SchemaRegistryException("schema registry at " + url + " answered without an id: " + reply);
-                    }
-                    schemasById.putIfAbsent(id, s);
-                    return id;
-                });
+        return idFor(subject, schema, "/subjects/" + encode(subject) + "/versions",
+                "schema " + schema.getFullName() + " could not be registered under subject " + subject);
     }
 
     /** The id of {@code schema} already registered under {@code subject}; never registers. */
     public int lookup(String subject, Schema schema) {
+        return idFor(subject, schema, "/subjects/" + encode(subject), "schema " + schema.getFullName()
+                + " is not registered under subject " + subject + " and auto-registration is off");
+    }
+
+    private int idFor(String subject, Schema schema, String path, String failure) {
         return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
                 .computeIfAbsent(schema, s -> {
+                    String url = baseUrl + path;
                     String body = JSON.createObjectNode().put("schema", s.toString()).toString();
-                    String url = baseUrl + "/subjects/" + encode(subject);
-                    int id = send(HttpRequest.newBuilder(URI.create(url))
-                            .POST(HttpRequest.BodyPublishers.ofString(body)), url).path("id").asInt(-1);
+                    JsonNode reply = send(HttpRequest.newBuilder(URI.create(url))
+                            .POST(HttpRequest.BodyPublishers.ofString(body)), url, failure);
+                    int id = reply.path("id").asInt(-1);
                     if (id < 0) {
-                        throw new SchemaRegistryException("schema " + s.getFullName() + " is not registered under subject "
-                                + subject + " at " + url + " and auto-registration is off");
+                        throw new SchemaRegistryException(failure + ": registry at " + url + " answered without an id: " + reply);
                     }
+                    schemasById.putIfAbsent(id, s);
                     return id;
                 });
     }
@@ -84,7 +79,7 @@ public final class SchemaRegistryClient {
     public Schema schemaById(int id) {
         return schemasById.computeIfAbsent(id, i -> {
             String url = baseUrl + "/schemas/ids/" + i;
-            JsonNode reply = send(HttpRequest.newBuilder(URI.create(url)).GET(), url);
+            JsonNode reply = send(HttpRequest.newBuilder(URI.create(url)).GET(), url, "schema id " + i + " cannot be resolved");
             String text = reply.path("schema").asText(null);
             if (text == null) {
                 throw new SchemaRegistryException("schema id " + i + ": registry at " + url + " answered without a schema: " + reply);
@@ -97,7 +92,7 @@ public final class SchemaRegistryClient {
         });
     }
 
-    private JsonNode send(HttpRequest.Builder request, String url) {
+    private JsonNode send(HttpRequest.Builder request, String url, String failure) {
         HttpResponse<String> response;
         try {
             response = http.send(request.timeout(timeout)
@@ -113,11 +108,8 @@ public final class SchemaRegistryClient {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException("interrupted while calling the schema registry at " + url, e);
         }
-        if (response.statusCode() == 404) {
-            throw new SchemaRegistryException("schema registry at " + url + " answered 404: " + response.body());
-        }
         if (response.statusCode() / 100 != 2) {
-            throw new SchemaRegistryException("schema registry at " + url + " answered HTTP "
+            throw new SchemaRegistryException(failure + ": registry at " + url + " answered HTTP "
                     + response.statusCode() + ": " + response.body());
         }
         try {

@@ -1,7 +1,8 @@
 package io.sieve.cascade.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What Sieve needs to know to run an ONNX image classifier: where the model is, the input tensor's
@@ -27,16 +30,20 @@ public record ModelCard(
         @JsonProperty(value = "input", required = true) Input input,
         @JsonProperty(value = "output", required = true) Output output,
         @JsonProperty(value = "classes", required = true) List<String> classes,
-        @JsonProperty("params") long params,
-        @JsonProperty("macs") long macs,
+        @JsonProperty(value = "params", required = true) long params,
+        @JsonProperty(value = "macs", required = true) long macs,
         @JsonProperty("validation_accuracy") Double validationAccuracy,
         @JsonProperty("test_accuracy") Double testAccuracy,
         @JsonProperty("training") Map<String, Object> training,
-        @JsonProperty("card_path") Path cardPath) {
+        @JsonIgnore Path cardPath) {
 
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private static final Set<String> REQUIRED_FIELDS = Set.of("name", "onnx", "input", "output", "classes", "params", "macs");
+    private static final Set<String> KNOWN_FIELDS = new TreeSet<>(Set.of("name", "description", "onnx", "input", "output",
+            "classes", "params", "macs", "validation_accuracy", "test_accuracy", "training"));
 
     @JsonCreator
     public ModelCard {
@@ -88,7 +95,21 @@ public record ModelCard(
         }
         ModelCard card;
         try {
-            card = JSON.readValue(cardFile.toFile(), ModelCard.class);
+            JsonNode tree = JSON.readTree(cardFile.toFile());
+            if (!tree.isObject()) {
+                throw new ModelException("model card " + cardFile + " is not a JSON object");
+            }
+            Set<String> unknown = new TreeSet<>();
+            tree.fieldNames().forEachRemaining(unknown::add);
+            Set<String> missing = new TreeSet<>(REQUIRED_FIELDS);
+            missing.removeAll(unknown);
+            unknown.removeAll(KNOWN_FIELDS);
+            if (!unknown.isEmpty() || !missing.isEmpty()) {
+                throw new ModelException("model card " + cardFile + " is invalid:"
+                        + (unknown.isEmpty() ? "" : " unknown field(s) " + unknown + " (known: " + KNOWN_FIELDS + ")")
+                        + (missing.isEmpty() ? "" : " missing field(s) " + missing));
+            }
+            card = JSON.treeToValue(tree, ModelCard.class);
         } catch (JsonMappingException e) {
             throw new ModelException("model card " + cardFile + " is invalid: " + e.getOriginalMessage(), e);
         } catch (IOException e) {

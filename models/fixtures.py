@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Writes the tiny ONNX models the Java unit tests load (cascade/src/test/resources/fixtures).
+
+They are untrained and only exercise loading, shapes and output kinds:
+  tiny_logits.onnx        a small CNN returning logits
+  tiny_softmax.onnx       the same CNN with a softmax, returning probabilities
+  tiny_fixed_batch.onnx   the CNN exported with a fixed batch of 1 and a 28x28 input (a shape mismatch)
+Run: /usr/bin/python3 models/fixtures.py
+"""
+import json
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+OUT = Path(__file__).resolve().parent.parent / "cascade" / "src" / "test" / "resources" / "fixtures"
+CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+
+class Tiny(nn.Module):
+    def __init__(self, softmax):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(3, 4, 3, 2, 1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(), nn.Linear(16, 10))
+        self.softmax = softmax
+
+    def forward(self, x):
+        y = self.net(x)
+        return torch.softmax(y, dim=1) if self.softmax else y
+
+
+def export(name, model, side, dynamic, kind):
+    model.eval()
+    kwargs = {"dynamic_axes": {"input": {0: "batch"}, "scores": {0: "batch"}}} if dynamic else {}
+    torch.onnx.export(model, torch.zeros(1, 3, side, side), str(OUT / f"{name}.onnx"), input_names=["input"],
+                      output_names=["scores"], opset_version=13, **kwargs)
+    card = {"name": name, "description": "untrained test fixture", "onnx": f"{name}.onnx",
+            "input": {"name": "input", "shape": [-1, 3, 32, 32], "layout": "NCHW", "scale": 1 / 255,
+                      "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]},
+            "output": {"name": "scores", "shape": [-1, 10], "kind": kind},
+            "classes": CLASSES, "params": sum(p.numel() for p in model.parameters()), "macs": 0}
+    (OUT / f"{name}.card.json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def main():
+    OUT.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    logits = Tiny(softmax=False)
+    export("tiny_logits", logits, 32, True, "logits")
+    probabilities = Tiny(softmax=True)
+    probabilities.load_state_dict(logits.state_dict())
+    export("tiny_softmax", probabilities, 32, True, "probabilities")
+    export("tiny_fixed_batch", logits, 28, False, "logits")
+
+
+if __name__ == "__main__":
+    main()
