@@ -1,0 +1,101 @@
+package io.sieve.cascade.calibration;
+
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.Prediction;
+import java.util.List;
+
+/**
+ * What every stage of a cascade says about every image of a labelled set: label, confidence and
+ * whether it is right. Calibration searches thresholds over this table without running a model again.
+ *
+ * @param labels    [stage][image] predicted class
+ * @param confidence [stage][image] confidence under the stage's measure, in [0, 1]
+ * @param truth     [image] true class
+ * @param costs     [stage] cost of running the stage on one image (milliseconds or MACs, as chosen)
+ */
+public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, double[] costs) {
+    public ScoreTable {
+        if (labels.length < 2 || labels.length != confidence.length || labels.length != costs.length) {
+            throw new IllegalArgumentException("a cascade needs at least 2 stages with labels, confidences and costs for each");
+        }
+        for (int s = 0; s < labels.length; s++) {
+            if (labels[s].length != truth.length || confidence[s].length != truth.length) {
+                throw new IllegalArgumentException("stage " + s + " scores " + labels[s].length + " images, the truth has " + truth.length);
+            }
+        }
+    }
+
+    public static ScoreTable of(List<List<Prediction>> predictionsPerStage, List<ConfidenceMeasure> measures, int[] truth, double[] costs) {
+        int stages = predictionsPerStage.size();
+        int[][] labels = new int[stages][truth.length];
+        float[][] confidence = new float[stages][truth.length];
+        for (int s = 0; s < stages; s++) {
+            List<Prediction> predictions = predictionsPerStage.get(s);
+            for (int i = 0; i < truth.length; i++) {
+                labels[s][i] = predictions.get(i).label();
+                confidence[s][i] = predictions.get(i).confidence(measures.get(s));
+            }
+        }
+        return new ScoreTable(labels, confidence, truth, costs);
+    }
+
+    public int stages() {
+        return labels.length;
+    }
+
+    public int size() {
+        return truth.length;
+    }
+
+    public boolean correct(int stage, int image) {
+        return labels[stage][image] == truth[image];
+    }
+
+    /** Accuracy of one stage alone. */
+    public double accuracy(int stage) {
+        int correct = 0;
+        for (int i = 0; i < truth.length; i++) {
+            correct += correct(stage, i) ? 1 : 0;
+        }
+        return (double) correct / truth.length;
+    }
+
+    /** The stage at which each image exits under {@code thresholds}, the last stage deciding what no earlier one does. */
+    public int[] exitStages(Thresholds thresholds) {
+        int[] exits = new int[truth.length];
+        int last = stages() - 1;
+        for (int i = 0; i < truth.length; i++) {
+            int s = 0;
+            while (s < last && !thresholds.exits(s, labels[s][i], confidence[s][i])) {
+                s++;
+            }
+            exits[i] = s;
+        }
+        return exits;
+    }
+
+    /** The cascade's result on this table under {@code thresholds}. */
+    public Outcome evaluate(Thresholds thresholds) {
+        int stages = stages();
+        int last = stages - 1;
+        int[] exitCounts = new int[stages];
+        int correct = 0;
+        int worse = 0;
+        int better = 0;
+        double cost = 0;
+        int[] exits = exitStages(thresholds);
+        for (int i = 0; i < truth.length; i++) {
+            int s = exits[i];
+            exitCounts[s]++;
+            for (int k = 0; k <= s; k++) {
+                cost += costs[k];
+            }
+            boolean right = correct(s, i);
+            boolean lastRight = correct(last, i);
+            correct += right ? 1 : 0;
+            worse += lastRight && !right ? 1 : 0;
+            better += right && !lastRight ? 1 : 0;
+        }
+        return new Outcome(thresholds, truth.length, correct, worse, better, exitCounts, cost / truth.length);
+    }
+}

@@ -1,0 +1,40 @@
+package io.sieve.cascade.calibration;
+
+import java.util.Arrays;
+
+/**
+ * Exit thresholds for every stage but the last: a frame leaves stage {@code s} when its confidence
+ * is at least {@code global[s]}, or, where per-class thresholds are set, at least the threshold of
+ * the class the stage predicted. A threshold above 1 means the stage never lets a frame exit.
+ */
+public record Thresholds(double[] global, double[][] perClass) {
+    public static final double NEVER = Double.POSITIVE_INFINITY;
+
+    public static Thresholds of(double... global) {
+        return new Thresholds(global, null);
+    }
+
+    public boolean exits(int stage, int predictedClass, float confidence) {
+        double t = perClass != null && perClass[stage] != null ? perClass[stage][predictedClass] : global[stage];
+        return confidence >= t;
+    }
+
+    public Thresholds withClassThreshold(int stage, int predictedClass, double value, int classes) {
+        double[][] copy = new double[global.length][];
+        for (int s = 0; s < global.length; s++) {
+            if (perClass != null && perClass[s] != null) {
+                copy[s] = perClass[s].clone();
+            } else {
+                copy[s] = new double[classes];
+                Arrays.fill(copy[s], global[s]);
+            }
+        }
+        copy[stage][predictedClass] = value;
+        return new Thresholds(global, copy);
+    }
+
+    @Override
+    public String toString() {
+        return perClass == null ? Arrays.toString(global) : Arrays.toString(global) + " per class " + Arrays.deepToString(perClass);
+    }
+}

@@ -1,0 +1,87 @@
+package io.sieve.cascade.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.Fixtures;
+import io.sieve.cascade.model.Image;
+import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.model.Prediction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CascadeTest {
+
+    @Test
+    void framesBelowTheThresholdGoOnAndTheLastStageDecidesTheRest(@TempDir Path dir) throws Exception {
+        Random random = new Random(1);
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            images.add(Fixtures.randomImage(random, Image.Layout.CHW));
+        }
+        float[] confidences;
+        try (ModelStage first = ModelStage.load(Fixtures.card("tiny_logits"), 1)) {
+            confidences = new float[images.size()];
+            List<Prediction> predictions = first.predict(images);
+            for (int i = 0; i < confidences.length; i++) {
+                confidences[i] = predictions.get(i).maxProbability();
+            }
+        }
+        float[] sorted = confidences.clone();
+        Arrays.sort(sorted);
+        float median = sorted[sorted.length / 2];
+        Path file = writeCascade(dir, median);
+        try (Cascade cascade = Cascade.load(file, 1)) {
+            List<List<StageDecision>> trails = cascade.classify(images);
+            int exitedEarly = 0;
+            for (List<StageDecision> trail : trails) {
+                StageDecision first = trail.get(0);
+                assertThat(first.stage()).isZero();
+                if (first.confidence() >= median) {
+                    assertThat(trail).hasSize(1);
+                    assertThat(first.exits()).isTrue();
+                    exitedEarly++;
+                } else {
+                    assertThat(trail).hasSize(2);
+                    assertThat(first.exits()).isFalse();
+                    assertThat(trail.get(1).stage()).isEqualTo(1);
+                    assertThat(trail.get(1).exits()).isTrue();
+                }
+            }
+            assertThat(exitedEarly).isBetween(90, 110);
+        }
+    }
+
+    @Test
+    void aStageOtherThanTheLastWithoutAThresholdIsRejected(@TempDir Path dir) throws Exception {
+        Path file = writeCascade(dir, 0.5);
+        Files.writeString(file, Files.readString(file).replaceFirst(",\\s*\"threshold\"\\s*:\\s*0\\.5", ""));
+        assertThatThrownBy(() -> Cascade.load(file, 1)).hasMessageContaining("stage 0").hasMessageContaining("needs a threshold");
+    }
+
+    @Test
+    void anUnknownModelIsAnErrorNamingTheCard(@TempDir Path dir) throws Exception {
+        Path file = writeCascade(dir, 0.5);
+        Files.writeString(file, Files.readString(file).replace("tiny_softmax.card.json", "no_such_model.card.json"));
+        assertThatThrownBy(() -> Cascade.load(file, 1)).hasMessageContaining("no_such_model.card.json");
+    }
+
+    private static Path writeCascade(Path dir, double threshold) throws Exception {
+        String fixtures = Fixtures.card("tiny_logits").getParent().toString();
+        CascadeDefinition definition = new CascadeDefinition("test", List.of(
+                new CascadeDefinition.StageDefinition(fixtures + "/tiny_logits.card.json", ConfidenceMeasure.MAX_PROBABILITY,
+                        threshold, null, null, null),
+                new CascadeDefinition.StageDefinition(fixtures + "/tiny_softmax.card.json", ConfidenceMeasure.MAX_PROBABILITY,
+                        null, null, null, null)), null);
+        Path file = dir.resolve("test.cascade.json");
+        definition.write(file);
+        return file;
+    }
+}
