@@ -2,7 +2,6 @@
 # The Sieve launcher: builds what it needs on first use (or after a source change), then runs the CLI.
 set -euo pipefail
 SIEVE_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-CLASSPATH_FILE="$SIEVE_HOME/cli/target/classpath.txt"
 CLI_JAR="$SIEVE_HOME/cli/target/sieve-cli.jar"
 REGISTRY_JAR="$SIEVE_HOME/registry/target/sieve-registry-runner.jar"
 
@@ -13,7 +12,7 @@ if ! command -v "$JAVA" >/dev/null 2>&1; then
 fi
 
 stale() {
-  [[ ! -f "$CLASSPATH_FILE" || ! -f "$CLI_JAR" || ! -f "$REGISTRY_JAR" ]] && return 0
+  [[ ! -f "$CLI_JAR" || ! -d "$SIEVE_HOME/cli/target/lib" || ! -f "$REGISTRY_JAR" ]] && return 0
   [[ -n "$(find "$SIEVE_HOME" -path "$SIEVE_HOME/.sieve" -prune -o \( -path '*/src/main/*' -o -name pom.xml \) \
       -newer "$CLI_JAR" -print -quit 2>/dev/null)" ]]
 }
@@ -28,9 +27,10 @@ if [[ "${SIEVE_SKIP_BUILD:-}" != "1" ]] && stale; then
   fi
 fi
 
-JVM_OPTS=(-Dsieve.home="$SIEVE_HOME" -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas)
+JVM_OPTS=(-Dsieve.home="$SIEVE_HOME" -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas -Djava.awt.headless=true)
 # Java 22+ warns about ONNX Runtime's native access unless it is granted explicitly.
 if "$JAVA" --enable-native-access=ALL-UNNAMED -version >/dev/null 2>&1; then
   JVM_OPTS+=(--enable-native-access=ALL-UNNAMED)
 fi
-exec "$JAVA" "${JVM_OPTS[@]}" ${SIEVE_JAVA_OPTS:-} -cp "$CLI_JAR:$(cat "$CLASSPATH_FILE")" io.sieve.cli.Main "$@"
+# -jar keeps java.class.path short (see cli/pom.xml for why that matters).
+exec "$JAVA" "${JVM_OPTS[@]}" ${SIEVE_JAVA_OPTS:-} -jar "$CLI_JAR" "$@"

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code ./sieve} launcher. */
 @Command(name = "sieve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fast retrospective and live image analytics over camera streams.",
-        subcommands = {PlatformCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PlatformCommand.class, CalibrateCommand.class, EvaluateCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

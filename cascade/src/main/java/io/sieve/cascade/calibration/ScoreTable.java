@@ -84,11 +84,16 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         int better = 0;
         double cost = 0;
         int[] exits = exitStages(thresholds);
+        // A stage that can never let a frame exit is skipped, not run for nothing.
+        boolean[] runs = new boolean[stages];
+        for (int k = 0; k < stages; k++) {
+            runs[k] = k == last || thresholds.canExit(k);
+        }
         for (int i = 0; i < truth.length; i++) {
             int s = exits[i];
             exitCounts[s]++;
             for (int k = 0; k <= s; k++) {
-                cost += costs[k];
+                cost += runs[k] ? costs[k] : 0;
             }
             boolean right = correct(s, i);
             boolean lastRight = correct(last, i);

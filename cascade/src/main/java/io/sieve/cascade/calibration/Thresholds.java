@@ -19,6 +19,14 @@ public record Thresholds(double[] global, double[][] perClass) {
         return confidence >= t;
     }
 
+    /** Whether any frame could exit at {@code stage}: some threshold is at most 1. */
+    public boolean canExit(int stage) {
+        if (perClass != null && perClass[stage] != null) {
+            return Arrays.stream(perClass[stage]).anyMatch(t -> t <= 1);
+        }
+        return global[stage] <= 1;
+    }
+
     public Thresholds withClassThreshold(int stage, int predictedClass, double value, int classes) {
         double[][] copy = new double[global.length][];
         for (int s = 0; s < global.length; s++) {

@@ -59,6 +59,9 @@ public final class Cascade implements AutoCloseable {
             if (activeCount == 0) {
                 break;
             }
+            if (!stage.canExit()) {
+                continue;
+            }
             List<Image> batch = new ArrayList<>(activeCount);
             for (int a = 0; a < activeCount; a++) {
                 batch.add(images.get(active[a]));

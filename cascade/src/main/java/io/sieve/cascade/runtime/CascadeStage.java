@@ -61,6 +61,14 @@ public final class CascadeStage implements AutoCloseable {
         return decisions;
     }
 
+    /** False for a stage whose thresholds are all above 1: it would never decide a frame, so it is skipped. */
+    public boolean canExit() {
+        if (last) {
+            return true;
+        }
+        return classThresholds != null ? java.util.Arrays.stream(classThresholds).anyMatch(t -> t <= 1) : threshold <= 1;
+    }
+
     public boolean exits(int label, float confidence) {
         return last || confidence >= (classThresholds != null ? classThresholds[label] : threshold);
     }

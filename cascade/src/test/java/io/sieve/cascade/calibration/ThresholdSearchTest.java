@@ -37,6 +37,15 @@ class ThresholdSearchTest {
     }
 
     @Test
+    void aZeroBudgetSkipsTheCheapStageEntirely() {
+        // Even a perfect-looking exit group has a positive loss bound, so eps = 0 leaves only the last stage,
+        // and a stage that never lets a frame exit is not run (not paid for) at all.
+        Outcome best = new ThresholdSearch(twoPopulations(), 0.95).search(Budget.maxLoss(0), 100, false);
+        assertThat(best.exits()).containsExactly(0, 10_000);
+        assertThat(best.meanCost()).isEqualTo(10.0);
+    }
+
+    @Test
     void aLooseEnoughBudgetLetsTheUnsureFramesExitToo() {
         // Exiting everything loses 2,000 / 10,000 = 20 points; a 25-point budget covers it even with the margin.
         Outcome best = new ThresholdSearch(twoPopulations(), 0.95).search(Budget.maxLoss(0.25), 100, false);

@@ -1,0 +1,113 @@
+package io.sieve.cascade.calibration;
+
+import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.Prediction;
+import io.sieve.cascade.runtime.CascadeDefinition;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns scored validation data into a calibrated cascade definition: thresholds from
+ * {@link ThresholdSearch}, reliability tables for the online estimator, and a record of the
+ * operating point and the guarantee behind it.
+ */
+public final class Calibrator {
+    public static final int RELIABILITY_BINS = 10;
+    public static final int MIN_FRAMES_PER_BIN = 30;
+
+    public enum CostUnit { MS, MACS }
+
+    /** A calibration request. */
+    public record Request(Budget budget, double confidenceLevel, ConfidenceMeasure measure, boolean perClass,
+                          CostUnit costUnit, int grid) {
+    }
+
+    /** The chosen operating point on the validation set, and the definition to write. */
+    public record Result(Outcome outcome, double lossUpperBound, double accuracyLowerBound, double referenceCost,
+                         ScoreTable table, CascadeDefinition definition) {
+        public double speedup() {
+            return referenceCost / outcome.meanCost();
+        }
+    }
+
+    private Calibrator() {
+    }
+
+    /** The score table of these models under one measure, costed per image in the requested unit. */
+    public static ScoreTable table(List<ModelScores> scores, ConfidenceMeasure measure, CostUnit unit, int[] truth) {
+        List<List<Prediction>> predictions = scores.stream().map(ModelScores::predictions).toList();
+        double[] costs = scores.stream().mapToDouble(s -> unit == CostUnit.MS ? s.msPerImage() : s.card().macs()).toArray();
+        return ScoreTable.of(predictions, predictions.stream().map(p -> measure).toList(), truth, costs);
+    }
+
+    public static Result calibrate(String name, List<ModelScores> scores, List<Path> cardPaths, Path cascadeFile,
+                                   int[] truth, String validationName, Request request) {
+        if (scores.size() < 2) {
+            throw new CalibrationException("a cascade needs at least two models, got " + scores.size());
+        }
+        ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
+        ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel());
+        Outcome best = search.search(request.budget(), request.grid(), request.perClass());
+        int last = scores.size() - 1;
+        double referenceCost = table.costs()[last];
+
+        List<CascadeDefinition.StageDefinition> stages = new ArrayList<>();
+        for (int s = 0; s < scores.size(); s++) {
+            Thresholds t = best.thresholds();
+            boolean isLast = s == last;
+            Double threshold = isLast ? null : exitable(t.global()[s]);
+            double[] perClass = !isLast && t.perClass() != null ? t.perClass()[s] : null;
+            Path relative = cascadeFile.toAbsolutePath().getParent().relativize(cardPaths.get(s).toAbsolutePath());
+            stages.add(new CascadeDefinition.StageDefinition(relative.toString(), request.measure(), threshold,
+                    perClass == null ? null : java.util.Arrays.stream(perClass).map(Calibrator::exitable).toArray(),
+                    new CascadeDefinition.Cost(scores.get(s).card().macs(), scores.get(s).msPerImage()),
+                    ReliabilityTable.build(table, t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN)));
+        }
+        double lossBound = best.lossUpperBound(search.z());
+        double accuracyBound = best.accuracyLowerBound(search.z());
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("budget", request.budget().toString());
+        record.put("confidence_level", request.confidenceLevel());
+        record.put("measure", request.measure().name());
+        record.put("per_class_thresholds", request.perClass());
+        record.put("cost_unit", request.costUnit().name());
+        record.put("validation_set", validationName);
+        record.put("validation_frames", truth.length);
+        record.put("validation_accuracy", best.accuracy());
+        record.put("last_stage_validation_accuracy", table.accuracy(last));
+        record.put("validation_loss", best.loss());
+        record.put("loss_upper_bound", lossBound);
+        record.put("accuracy_lower_bound", accuracyBound);
+        record.put("exit_rates", java.util.stream.IntStream.range(0, scores.size()).mapToDouble(best::exitRate).toArray());
+        record.put("expected_cost_per_frame", best.meanCost());
+        record.put("last_stage_cost_per_frame", referenceCost);
+        record.put("expected_speedup", referenceCost / best.meanCost());
+        record.put("guarantee", guarantee(request, search));
+        CascadeDefinition definition = new CascadeDefinition(name, stages, record);
+        return new Result(best, lossBound, accuracyBound, referenceCost, table, definition);
+    }
+
+    /** JSON has no infinity: a stage that never lets a frame exit gets threshold 2, above any confidence. */
+    private static double exitable(double threshold) {
+        return Double.isInfinite(threshold) ? 2.0 : threshold;
+    }
+
+    private static String guarantee(Request request, ThresholdSearch search) {
+        double level = 100 * request.confidenceLevel();
+        return switch (request.budget().kind()) {
+            case MAX_LOSS -> String.format("The chosen thresholds' accuracy loss against the last stage alone has a one-sided "
+                    + "%.0f%% upper confidence bound (paired normal approximation, z = %.3f) of at most the budget on the "
+                    + "validation frames; for new frames drawn like them the loss exceeds the budget with probability about "
+                    + "%.0f%% or less. The bound is computed per candidate, so choosing among many candidates makes it "
+                    + "approximate: EVALUATION.md checks it on the untouched test batch.", level, search.z(), 100 - level);
+            case MIN_ACCURACY -> String.format("The chosen thresholds' accuracy has a one-sided %.0f%% Wilson lower "
+                    + "confidence bound (z = %.3f) of at least the target on the validation frames; the bound is per "
+                    + "candidate, so the search makes it approximate: EVALUATION.md checks it on the test batch.",
+                    level, search.z());
+        };
+    }
+}

@@ -1,0 +1,61 @@
+package io.sieve.cascade.evaluation;
+
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.model.Image;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.cascade.runtime.StageDecision;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * A cascade run in-process over a labelled set, timed end to end (every stage's preprocessing,
+ * inference and routing), batch by batch as the stream app would see frames.
+ *
+ * @param exits   frames decided by each stage
+ * @param reached frames each stage saw
+ * @param decided [frame] the label the cascade gave it
+ * @param decidingStage [frame] the stage that decided it
+ */
+public record CascadeRun(int n, int correct, int[] exits, int[] reached, int[] decided, int[] decidingStage, double wallMs) {
+
+    public static CascadeRun run(Cascade cascade, LabelledImages data, int batch, IntConsumer progress) {
+        int stages = cascade.stages().size();
+        int[] exits = new int[stages];
+        int[] reached = new int[stages];
+        int[] decided = new int[data.size()];
+        int[] decidingStage = new int[data.size()];
+        int correct = 0;
+        cascade.classify(data.images().subList(0, Math.min(batch, data.size())));
+        long started = System.nanoTime();
+        for (int start = 0; start < data.size(); start += batch) {
+            List<Image> images = data.images().subList(start, Math.min(data.size(), start + batch));
+            List<List<StageDecision>> trails = cascade.classify(images);
+            for (int i = 0; i < trails.size(); i++) {
+                List<StageDecision> trail = trails.get(i);
+                StageDecision last = trail.get(trail.size() - 1);
+                for (StageDecision d : trail) {
+                    reached[d.stage()]++;
+                }
+                exits[last.stage()]++;
+                decided[start + i] = last.label();
+                decidingStage[start + i] = last.stage();
+                correct += last.label() == data.labels()[start + i] ? 1 : 0;
+            }
+            progress.accept(images.size());
+        }
+        return new CascadeRun(data.size(), correct, exits, reached, decided, decidingStage, (System.nanoTime() - started) / 1e6);
+    }
+
+    public double accuracy() {
+        return (double) correct / n;
+    }
+
+    public double msPerFrame() {
+        return wallMs / n;
+    }
+
+    /** Share of the frames reaching stage {@code s} that go on to stage {@code s + 1}. */
+    public double passThrough(int s) {
+        return reached[s] == 0 ? 0 : (double) reached[s + 1] / reached[s];
+    }
+}

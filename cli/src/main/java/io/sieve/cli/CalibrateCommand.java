@@ -1,0 +1,110 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.calibration.Budget;
+import io.sieve.cascade.calibration.Calibrator;
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.ModelStage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "calibrate", mixinStandardHelpOptions = true,
+        description = {"Choose a cascade's exit thresholds on the validation split (records 5000-9999 of data_batch_5.bin).",
+            "Minimises the expected cost per frame subject to an accuracy budget that must hold at a confidence bound,",
+            "searching all stages' thresholds jointly, and writes the cascade file with per-stage reliability tables."})
+final class CalibrateCommand implements Callable<Integer> {
+
+    @Option(names = "--models", required = true, split = ",",
+            description = "Stages, cheapest first: model names from models/onnx or card paths, e.g. sievenet_m,resnet20.")
+    List<String> models;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    BudgetOption budget;
+
+    static final class BudgetOption {
+        @Option(names = "--eps", description = "Accuracy loss allowed against the last stage alone, as a fraction (0.01 = 1 point).")
+        Double eps;
+
+        @Option(names = "--target-accuracy", description = "Accuracy the cascade must reach, as a fraction (0.88).")
+        Double target;
+
+        Budget toBudget() {
+            return eps != null ? Budget.maxLoss(eps) : Budget.minAccuracy(target);
+        }
+    }
+
+    @Option(names = "--confidence", defaultValue = "0.95", description = "One-sided confidence level of the budget's bound (default: ${DEFAULT-VALUE}).")
+    double confidence;
+
+    @Option(names = "--measure", defaultValue = "MAX_PROBABILITY",
+            description = "Confidence measure: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    ConfidenceMeasure measure;
+
+    @Option(names = "--per-class", description = "Also lower thresholds per predicted class where the bound allows.")
+    boolean perClass;
+
+    @Option(names = "--cost", defaultValue = "MS", description = "What to minimise: MS (measured model time) or MACS (default: ${DEFAULT-VALUE}).")
+    Calibrator.CostUnit cost;
+
+    @Option(names = "--grid", defaultValue = "100", description = "Threshold candidates per stage (default: ${DEFAULT-VALUE}).")
+    int grid;
+
+    @Option(names = "--name", description = "Cascade name (default: the model names joined by '-').")
+    String name;
+
+    @Option(names = "--out", description = "Cascade file to write (default: models/cascades/<name>.cascade.json).")
+    Path out;
+
+    @Mixin
+    ModelOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        Budget chosen = budget.toBudget();
+        List<Path> cards = models.stream().map(ModelOptions::card).toList();
+        String cascadeName = name != null ? name : String.join("-", models.stream()
+                .map(m -> Path.of(m).getFileName().toString().replace(".card.json", "")).toList());
+        Path file = out != null ? out : ModelOptions.home().resolve("models/cascades/" + cascadeName + ".cascade.json");
+        LabelledImages validation = Cifar10.validation(options.cifar());
+
+        List<ModelScores> scores = new ArrayList<>();
+        for (Path card : cards) {
+            try (ModelStage stage = ModelStage.load(card, options.threads);
+                 ProgressBar bar = Progress.bar("scoring " + stage.name(), validation.size(), "img")) {
+                scores.add(ModelScores.measure(stage, validation, options.batch, bar::stepBy));
+            }
+        }
+        Calibrator.Result result = Calibrator.calibrate(cascadeName, scores, cards, file, validation.labels(),
+                validation.name(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid));
+        result.definition().write(file);
+        print(result, scores, chosen);
+        System.out.println("Wrote " + file);
+        return 0;
+    }
+
+    private void print(Calibrator.Result result, List<ModelScores> scores, Budget chosen) {
+        var o = result.outcome();
+        System.out.printf("Operating point for %s at %.0f%% confidence (%d validation frames):%n", chosen, 100 * confidence, o.n());
+        for (int s = 0; s < scores.size(); s++) {
+            ModelScores m = scores.get(s);
+            String threshold = s == scores.size() - 1 ? "decides the rest"
+                    : Double.isInfinite(o.thresholds().global()[s]) ? "never exits" : String.format("exits at %s >= %.4f", measure, o.thresholds().global()[s]);
+            System.out.printf("  stage %d %-16s %-40s exits %5.1f%% of frames   alone: %.2f%% accurate, %.4f ms/img%n",
+                    s, m.name(), threshold, 100 * o.exitRate(s), 100 * m.accuracy(result.table().truth()), m.msPerImage());
+        }
+        System.out.printf("  cascade accuracy %.2f%% (last stage alone %.2f%%), loss %.2f points, %.0f%% upper bound %.2f points%n",
+                100 * o.accuracy(), 100 * result.table().accuracy(scores.size() - 1), 100 * o.loss(), 100 * confidence,
+                100 * result.lossUpperBound());
+        System.out.printf("  expected cost %.4f %s per frame against %.4f for the last stage alone: %.2fx%n",
+                o.meanCost(), cost == Calibrator.CostUnit.MS ? "ms" : "MACs", result.referenceCost(), result.speedup());
+    }
+}

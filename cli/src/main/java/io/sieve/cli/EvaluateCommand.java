@@ -1,0 +1,89 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.evaluation.CascadeRun;
+import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.evaluation.Sweep;
+import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.cascade.runtime.CascadeStage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+        description = {"Run a cascade in-process over the labelled test batch and write a report (Markdown, JSON, PNG plots):",
+            "accuracy, exits and pass-through per stage, inference times, speedups against single models, and the",
+            "accuracy-versus-cost curve over a sweep of budgets (thresholds always fitted on validation only)."})
+final class EvaluateCommand implements Callable<Integer> {
+
+    @Option(names = "--cascade", required = true, description = "The cascade file to evaluate.")
+    Path cascadeFile;
+
+    @Option(names = "--limit", description = "Evaluate only the first N test images.")
+    Integer limit;
+
+    @Option(names = "--sweep", split = ",", defaultValue = "0,0.0025,0.005,0.01,0.02,0.03,0.05,0.1",
+            description = "Budgets (eps) for the accuracy-versus-cost curve (default: ${DEFAULT-VALUE}).")
+    List<Double> sweep;
+
+    @Option(names = "--out", description = "Report folder (default: reports/<cascade name>).")
+    Path out;
+
+    @Mixin
+    ModelOptions options;
+
+    @Override
+    public Integer call() throws Exception {
+        CascadeDefinition definition = CascadeDefinition.read(cascadeFile);
+        Path cifar = options.cifar();
+        LabelledImages test = Cifar10.test(cifar);
+        if (limit != null) {
+            test = test.first(limit);
+        }
+        LabelledImages validation = Cifar10.validation(cifar);
+        Path reportDir = out != null ? out : ModelOptions.home().resolve("reports/" + definition.name());
+        Files.createDirectories(reportDir);
+
+        List<ModelScores> testScores = new ArrayList<>();
+        List<ModelScores> validationScores = new ArrayList<>();
+        CascadeRun run;
+        try (Cascade cascade = Cascade.load(cascadeFile, options.threads)) {
+            for (CascadeStage stage : cascade.stages()) {
+                testScores.add(score(stage.model(), test, "test"));
+            }
+            try (ProgressBar bar = Progress.bar("cascade " + cascade.name(), test.size(), "img")) {
+                run = CascadeRun.run(cascade, test, options.batch, bar::stepBy);
+            }
+            for (CascadeStage stage : cascade.stages()) {
+                validationScores.add(score(stage.model(), validation, "validation"));
+            }
+        }
+        var measure = definition.stages().get(0).measure();
+        double level = definition.calibration() != null && definition.calibration().get("confidence_level") instanceof Number n
+                ? n.doubleValue() : 0.95;
+        boolean perClass = definition.stages().get(0).classThresholds() != null;
+        List<Sweep.Point> points = Sweep.run(validationScores, validation.labels(), testScores, test.labels(), measure, level,
+                sweep, perClass);
+        EvaluationReport report = EvaluationReport.of(definition, cascadeFile, test, options.batch, options.threads, run,
+                testScores, points);
+        report.write(reportDir);
+        System.out.println(report.summary());
+        System.out.println("Report: " + reportDir.resolve("report.md"));
+        return 0;
+    }
+
+    private ModelScores score(ModelStage model, LabelledImages data, String what) {
+        try (ProgressBar bar = Progress.bar(model.name() + " on " + what, data.size(), "img")) {
+            return ModelScores.measure(model, data, options.batch, bar::stepBy);
+        }
+    }
+}
