@@ -10,34 +10,40 @@ import java.util.Properties;
 import java.util.TreeMap;
 
 /**
- * Which Kafka cluster and schema registry a command talks to, and the Kafka client properties
- * (TLS, SASL, ...) it passes through untouched. Sources, later ones winning: built-in defaults (the
- * embedded platform), a properties file, then environment variables:
+ * Which Kafka cluster and schema registry a command talks to, the Kafka client properties (TLS,
+ * SASL, Kafka Streams settings, ...) it passes through untouched, and Sieve's own settings (keys
+ * starting with {@code sieve.}). Sources, later ones winning: built-in defaults (the embedded
+ * platform), a properties file, then environment variables:
  * <ul>
  *   <li>{@code SIEVE_BOOTSTRAP_SERVERS}, {@code SIEVE_REGISTRY_URL};</li>
  *   <li>{@code SIEVE_KAFKA_<NAME>} for any Kafka client property, e.g. {@code SIEVE_KAFKA_SECURITY_PROTOCOL=SASL_SSL}
- *   becomes {@code security.protocol=SASL_SSL}.</li>
+ *   becomes {@code security.protocol=SASL_SSL};</li>
+ *   <li>any other {@code SIEVE_<NAME>} for a Sieve setting, e.g. {@code SIEVE_STAGES=1} becomes {@code sieve.stages=1}.</li>
  * </ul>
  */
-public record ClusterConfig(String bootstrapServers, String registryUrl, Map<String, String> clientProperties) {
+public record ClusterConfig(String bootstrapServers, String registryUrl, Map<String, String> clientProperties,
+                            Map<String, String> settings) {
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String REGISTRY_URL = "schema.registry.url";
     public static final String ENV_BOOTSTRAP = "SIEVE_BOOTSTRAP_SERVERS";
     public static final String ENV_REGISTRY = "SIEVE_REGISTRY_URL";
     public static final String ENV_KAFKA_PREFIX = "SIEVE_KAFKA_";
 
+    public static final String SETTING_PREFIX = "sieve.";
+
     public ClusterConfig {
         clientProperties = Map.copyOf(clientProperties);
+        settings = Map.copyOf(settings);
     }
 
     public static ClusterConfig embeddedDefaults() {
         return new ClusterConfig(PlatformConfig.LOOPBACK + ":" + PlatformConfig.DEFAULT_KAFKA_PORT,
                 "http://" + PlatformConfig.LOOPBACK + ":" + PlatformConfig.DEFAULT_REGISTRY_PORT + PlatformConfig.REGISTRY_API_PATH,
-                Map.of());
+                Map.of(), Map.of());
     }
 
     public static ClusterConfig of(PlatformConfig platform) {
-        return new ClusterConfig(platform.bootstrapServers(), platform.registryUrl(), Map.of());
+        return new ClusterConfig(platform.bootstrapServers(), platform.registryUrl(), Map.of(), Map.of());
     }
 
     /** Loads the configuration: defaults, then {@code file} if given, then {@code env}. */
@@ -65,7 +71,17 @@ public record ClusterConfig(String bootstrapServers, String registryUrl, Map<Str
                 merged.put(REGISTRY_URL, value);
             } else if (name.startsWith(ENV_KAFKA_PREFIX) && name.length() > ENV_KAFKA_PREFIX.length()) {
                 merged.put(name.substring(ENV_KAFKA_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+            } else if (name.startsWith("SIEVE_") && name.length() > "SIEVE_".length()) {
+                merged.put(SETTING_PREFIX + name.substring("SIEVE_".length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
+        });
+        Map<String, String> settings = new TreeMap<>();
+        merged.keySet().removeIf(key -> {
+            if (key.startsWith(SETTING_PREFIX)) {
+                settings.put(key, merged.get(key));
+                return true;
+            }
+            return false;
         });
         String bootstrap = merged.remove(BOOTSTRAP_SERVERS);
         String registry = merged.remove(REGISTRY_URL);
@@ -75,7 +91,18 @@ public record ClusterConfig(String bootstrapServers, String registryUrl, Map<Str
         if (!registry.startsWith("http://") && !registry.startsWith("https://")) {
             throw new IllegalArgumentException("schema.registry.url must be an http(s) URL, got '" + registry + "'");
         }
-        return new ClusterConfig(bootstrap, registry, merged);
+        return new ClusterConfig(bootstrap, registry, merged, settings);
+    }
+
+    /** A Sieve setting ({@code sieve.<name>}), or {@code fallback}. */
+    public String setting(String name, String fallback) {
+        return settings.getOrDefault(SETTING_PREFIX + name, fallback);
+    }
+
+    public ClusterConfig withSetting(String name, String value) {
+        Map<String, String> copy = new TreeMap<>(settings);
+        copy.put(SETTING_PREFIX + name, value);
+        return new ClusterConfig(bootstrapServers, registryUrl, clientProperties, copy);
     }
 
     /** Properties for a Kafka client of this cluster: bootstrap servers plus every pass-through property. */

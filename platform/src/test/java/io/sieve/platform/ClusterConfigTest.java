@@ -29,10 +29,12 @@ class ClusterConfigTest {
                 sasl.mechanism=SCRAM-SHA-512
                 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="u" password="p";
                 ssl.truststore.location=/etc/kafka/truststore.jks
+                sieve.stages=0
                 """);
         ClusterConfig config = ClusterConfig.load(file, Map.of(
                 "SIEVE_REGISTRY_URL", "https://other-registry:8081",
                 "SIEVE_KAFKA_SSL_TRUSTSTORE_PASSWORD", "secret",
+                "SIEVE_METRICS_PORT", "9500",
                 "UNRELATED", "x"));
         assertThat(config.bootstrapServers()).isEqualTo("broker-1:9093,broker-2:9093");
         assertThat(config.registryUrl()).isEqualTo("https://other-registry:8081");
@@ -45,6 +47,9 @@ class ClusterConfigTest {
                 .containsEntry("ssl.truststore.password", "secret")
                 .doesNotContainKey("schema.registry.url")
                 .hasSize(6);
+        assertThat(config.setting("stages", "all")).isEqualTo("0");
+        assertThat(config.setting("metrics.port", "9400")).isEqualTo("9500");
+        assertThat(config.setting("missing", "fallback")).isEqualTo("fallback");
     }
 
     @Test

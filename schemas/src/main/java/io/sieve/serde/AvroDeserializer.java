@@ -18,20 +18,20 @@ import org.apache.kafka.common.serialization.Deserializer;
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
     private final Schema readerSchema;
     private final Map<Integer, SpecificDatumReader<T>> readersByWriterId = new ConcurrentHashMap<>();
-    private SchemaRegistryClient registry;
+    private SchemaRegistry registry;
 
     public AvroDeserializer(Schema readerSchema) {
         this.readerSchema = readerSchema;
     }
 
-    public AvroDeserializer(Schema readerSchema, SchemaRegistryClient registry) {
+    public AvroDeserializer(Schema readerSchema, SchemaRegistry registry) {
         this(readerSchema);
         this.registry = registry;
     }
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
-        this.registry = new SchemaRegistryClient(SerdeConfig.registryUrl(configs));
+        this.registry = SchemaRegistry.forUrl(SerdeConfig.registryUrl(configs));
     }
 
     @Override

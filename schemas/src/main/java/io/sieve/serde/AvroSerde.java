@@ -15,7 +15,7 @@ public final class AvroSerde<T extends SpecificRecord> extends Serdes.WrapperSer
     }
 
     /** A ready serde for values, sharing {@code registry}'s caches. */
-    public AvroSerde(Schema schema, SchemaRegistryClient registry) {
+    public AvroSerde(Schema schema, SchemaRegistry registry) {
         super(new AvroSerializer<>(schema, registry, false), new AvroDeserializer<>(schema, registry));
     }
 

@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
     private final Schema schema;
     private final SpecificDatumWriter<T> writer;
-    private SchemaRegistryClient registry;
+    private SchemaRegistry registry;
     private boolean isKey;
     private boolean autoRegister = true;
 
@@ -25,7 +25,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
     }
 
     /** A serializer sharing an existing registry client (and its caches). */
-    public AvroSerializer(Schema schema, SchemaRegistryClient registry, boolean isKey) {
+    public AvroSerializer(Schema schema, SchemaRegistry registry, boolean isKey) {
         this(schema);
         this.registry = registry;
         this.isKey = isKey;
@@ -33,7 +33,7 @@ public final class AvroSerializer<T extends SpecificRecord> implements Serialize
 
     @Override
     public void configure(Map<String, ?> configs, boolean isKey) {
-        this.registry = new SchemaRegistryClient(SerdeConfig.registryUrl(configs));
+        this.registry = SchemaRegistry.forUrl(SerdeConfig.registryUrl(configs));
         this.isKey = isKey;
         this.autoRegister = SerdeConfig.autoRegister(configs);
     }

@@ -20,7 +20,7 @@ import org.apache.avro.Schema;
  * Apicurio's {@code /apis/ccompat/v7} both serve. Registrations and look-ups are cached for the
  * life of the client, so the hot path of a serde never touches the network.
  */
-public final class SchemaRegistryClient {
+public final class HttpSchemaRegistry implements SchemaRegistry {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,11 +30,11 @@ public final class SchemaRegistryClient {
     private final Map<String, Map<Schema, Integer>> idsBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
-    public SchemaRegistryClient(String baseUrl) {
+    public HttpSchemaRegistry(String baseUrl) {
         this(baseUrl, Duration.ofSeconds(10));
     }
 
-    public SchemaRegistryClient(String baseUrl, Duration timeout) {
+    public HttpSchemaRegistry(String baseUrl, Duration timeout) {
         if (baseUrl == null || baseUrl.isBlank()) {
             throw new IllegalArgumentException("schema registry URL is empty");
         }
@@ -48,12 +48,14 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         return idFor(subject, schema, "/subjects/" + encode(subject) + "/versions",
                 "schema " + schema.getFullName() + " could not be registered under subject " + subject);
     }
 
     /** The id of {@code schema} already registered under {@code subject}; never registers. */
+    @Override
     public int lookup(String subject, Schema schema) {
         return idFor(subject, schema, "/subjects/" + encode(subject), "schema " + schema.getFullName()
                 + " is not registered under subject " + subject + " and auto-registration is off");
@@ -76,6 +78,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The writer schema with global id {@code id}; an unknown id is an error naming it. */
+    @Override
     public Schema schemaById(int id) {
         return schemasById.computeIfAbsent(id, i -> {
             String url = baseUrl + "/schemas/ids/" + i;

@@ -1,0 +1,54 @@
+package io.sieve.stream;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One stage's meters: frames in, exited (decided here), passed on, dead-lettered, and the model
+ * time per frame. Exposed as {@code sieve_stage_*} on the Prometheus endpoint.
+ */
+final class StageMetrics {
+    private final MeterRegistry registry;
+    private final String stage;
+    private final String model;
+    private final Counter framesIn;
+    private final Counter exited;
+    private final Counter passed;
+    private final DistributionSummary inferenceMicros;
+    private final DistributionSummary batchSize;
+    private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
+
+    StageMetrics(MeterRegistry registry, int stage, String model) {
+        this.registry = registry;
+        this.stage = Integer.toString(stage);
+        this.model = model;
+        this.framesIn = Counter.builder("sieve.stage.frames.in").tags("stage", this.stage, "model", model).register(registry);
+        this.exited = Counter.builder("sieve.stage.frames.exited").description("frames this stage decided")
+                .tags("stage", this.stage, "model", model).register(registry);
+        this.passed = Counter.builder("sieve.stage.frames.passed").description("frames passed on to the next stage")
+                .tags("stage", this.stage, "model", model).register(registry);
+        this.inferenceMicros = DistributionSummary.builder("sieve.stage.inference.micros")
+                .description("model time per frame (a batch's time divided by its size)").baseUnit("microseconds")
+                .publishPercentiles(0.5, 0.9, 0.99).tags("stage", this.stage, "model", model).register(registry);
+        this.batchSize = DistributionSummary.builder("sieve.stage.batch.frames").description("frames per model call")
+                .tags("stage", this.stage, "model", model).register(registry);
+    }
+
+    void batch(int frames, int exitedFrames, long microsPerFrame) {
+        framesIn.increment(frames);
+        exited.increment(exitedFrames);
+        passed.increment(frames - exitedFrames);
+        batchSize.record(frames);
+        for (int i = 0; i < frames; i++) {
+            inferenceMicros.record(microsPerFrame);
+        }
+    }
+
+    void deadLetter(String reasonKind) {
+        deadLetters.computeIfAbsent(reasonKind, r -> Counter.builder("sieve.stage.dead.letters")
+                .tags("stage", stage, "model", model, "reason", r).register(registry)).increment();
+    }
+}

@@ -1,0 +1,176 @@
+package io.sieve.stream;
+
+import io.sieve.cascade.model.Image;
+import io.sieve.cascade.model.ModelException;
+import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.cascade.runtime.StageDecision;
+import io.sieve.schemas.DeadLetter;
+import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.StageResult;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cascade stage in the stream: decodes a batch of frames, runs the stage's model on all of
+ * them in one call, and routes each frame: decided here -> a prediction; unsure -> the next stage's
+ * topic, carrying this stage's result; unusable -> a dead letter with the reason and the record's
+ * source topic, partition and offset. The model batch is exactly the record's frames, so nothing
+ * is buffered across records and exactly-once needs no extra state.
+ */
+final class StageProcessor extends ContextualProcessor<String, byte[], String, Routed> {
+    private static final Logger LOG = LoggerFactory.getLogger(StageProcessor.class);
+
+    private final CascadeStage stage;
+    private final Deserializer<FrameBatch> decoder;
+    private final StageMetrics metrics;
+    private final Clock clock;
+    private final List<String> classNames;
+
+    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock) {
+        this.stage = stage;
+        this.decoder = decoder;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.classNames = stage.model().card().classes();
+    }
+
+    @Override
+    public void process(Record<String, byte[]> record) {
+        RecordMetadata source = context().recordMetadata().orElseThrow();
+        FrameBatch batch;
+        try {
+            batch = decoder.deserialize(source.topic(), record.value());
+            if (batch == null) {
+                throw new IllegalArgumentException("null value: a frame batch was expected");
+            }
+        } catch (RuntimeException e) {
+            deadLetter(record, source, "undecodable record: " + e.getMessage(), null, record.value(), "undecodable");
+            return;
+        }
+        List<Frame> frames = new ArrayList<>(batch.getFrames().size());
+        List<Image> images = new ArrayList<>(batch.getFrames().size());
+        for (Frame frame : batch.getFrames()) {
+            String problem = problem(frame);
+            if (problem != null) {
+                deadLetter(record, source, problem, frame, null, "invalid frame");
+                continue;
+            }
+            frames.add(frame);
+            images.add(toImage(frame));
+        }
+        if (batch.getFrames().isEmpty()) {
+            deadLetter(record, source, "batch of camera " + batch.getCameraId() + " holds no frames", null, record.value(), "empty batch");
+            return;
+        }
+        if (frames.isEmpty()) {
+            return;
+        }
+        List<StageDecision> decisions;
+        try {
+            decisions = stage.apply(images);
+        } catch (ModelException | IllegalArgumentException e) {
+            LOG.error("stage {} ({}) failed on a batch of {} frames from {}-{}@{}: {}", stage.index(), stage.model().name(),
+                    frames.size(), source.topic(), source.partition(), source.offset(), e.getMessage());
+            for (Frame frame : frames) {
+                deadLetter(record, source, "model " + stage.model().name() + " failed: " + e.getMessage(), frame, null, "model failure");
+            }
+            return;
+        }
+        List<Frame> unsure = new ArrayList<>();
+        int exited = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            Frame frame = frames.get(i);
+            StageDecision decision = decisions.get(i);
+            List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
+            trail.add(new StageResult(stage.index(), decision.model(), decision.label(), decision.confidence(),
+                    decision.micros(), decision.exits()));
+            if (decision.exits()) {
+                exited++;
+                context().forward(record.withKey(frame.getCameraId()).withValue(Routed.prediction(prediction(frame, decision, trail))));
+            } else {
+                unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).build());
+            }
+        }
+        if (!unsure.isEmpty()) {
+            context().forward(record.withValue(Routed.nextStage(new FrameBatch(batch.getCameraId(), unsure))));
+        }
+        metrics.batch(frames.size(), exited, decisions.get(0).micros());
+    }
+
+    private String problem(Frame frame) {
+        var input = stage.model().card().input();
+        if (frame.getChannels() != 3) {
+            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " has " + frame.getChannels()
+                    + " channels; RGB (3) is expected";
+        }
+        if (frame.getWidth() != input.width() || frame.getHeight() != input.height()) {
+            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " is " + frame.getWidth() + "x" + frame.getHeight()
+                    + " but model " + stage.model().name() + " expects " + input.width() + "x" + input.height()
+                    + " (the producer resizes frames)";
+        }
+        long expected = (long) frame.getWidth() * frame.getHeight() * frame.getChannels();
+        if (frame.getPixels().remaining() != expected) {
+            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " carries " + frame.getPixels().remaining()
+                    + " pixel bytes; " + frame.getWidth() + "x" + frame.getHeight() + "x" + frame.getChannels() + " needs " + expected;
+        }
+        return null;
+    }
+
+    private static Image toImage(Frame frame) {
+        ByteBuffer buffer = frame.getPixels().duplicate();
+        byte[] pixels = new byte[buffer.remaining()];
+        buffer.get(pixels);
+        return new Image(frame.getWidth(), frame.getHeight(), frame.getChannels(),
+                frame.getLayout() == PixelLayout.CHW ? Image.Layout.CHW : Image.Layout.HWC, pixels);
+    }
+
+    private Prediction prediction(Frame frame, StageDecision decision, List<StageResult> trail) {
+        return Prediction.newBuilder()
+                .setCameraId(frame.getCameraId())
+                .setSequence(frame.getSequence())
+                .setCaptureTime(frame.getCaptureTime())
+                .setQueryId(frame.getQueryId())
+                .setQueryPosition(frame.getQueryPosition())
+                .setDecidingStage(stage.index())
+                .setModel(decision.model())
+                .setLabel(decision.label())
+                .setLabelName(decision.label() < classNames.size() ? classNames.get(decision.label()) : "")
+                .setConfidence(decision.confidence())
+                .setStages(trail)
+                .setTrueLabel(frame.getLabel())
+                .setDecidedTime(Instant.now(clock))
+                .build();
+    }
+
+    private void deadLetter(Record<String, byte[]> record, RecordMetadata source, String reason, Frame frame, byte[] payload,
+                            String reasonKind) {
+        metrics.deadLetter(reasonKind);
+        LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
+        DeadLetter letter = DeadLetter.newBuilder()
+                .setSourceTopic(source.topic())
+                .setSourcePartition(source.partition())
+                .setSourceOffset(source.offset())
+                .setStage(stage.index())
+                .setReason(reason)
+                .setCameraId(frame != null ? frame.getCameraId() : record.key())
+                .setSequence(frame != null ? frame.getSequence() : null)
+                .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
+                .setPayload(payload == null ? null : ByteBuffer.wrap(payload))
+                .setRejectedTime(Instant.now(clock))
+                .build();
+        context().forward(record.withValue(Routed.deadLetter(letter)));
+    }
+}

@@ -1,0 +1,59 @@
+package io.sieve.stream;
+
+import io.sieve.schemas.DeadLetter;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.Prediction;
+import io.sieve.serde.AvroSerde;
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * Sieve's topics. Frames enter on {@code frames}; frames a stage is unsure of go to
+ * {@code frames-stage-<n>} for stage n; every frame's answer goes to {@code predictions};
+ * what cannot be processed goes to {@code dead-letters}. Keys are camera ids throughout, so a
+ * camera's frames stay in one partition and in order.
+ */
+public final class Topics {
+    public static final String FRAMES = "frames";
+    public static final String PREDICTIONS = "predictions";
+    public static final String DEAD_LETTERS = "dead-letters";
+
+    private final String prefix;
+    private final String registryUrl;
+
+    public Topics(String prefix, String registryUrl) {
+        this.prefix = prefix == null ? "" : prefix;
+        this.registryUrl = registryUrl;
+    }
+
+    /** The topic stage {@code stage} reads: raw bytes, decoded by the stage so that bad records can be dead-lettered. */
+    public Topic<String, byte[]> stageInput(int stage) {
+        return new Topic<>(stageInputName(stage), Serdes.String(), Serdes.ByteArray());
+    }
+
+    public String stageInputName(int stage) {
+        return prefix + (stage == 0 ? FRAMES : FRAMES + "-stage-" + stage);
+    }
+
+    public Topic<String, FrameBatch> frames(int stage) {
+        return new Topic<>(stageInputName(stage), Serdes.String(), avro(FrameBatch.getClassSchema()));
+    }
+
+    public Topic<String, Prediction> predictions() {
+        return new Topic<>(prefix + PREDICTIONS, Serdes.String(), avro(Prediction.getClassSchema()));
+    }
+
+    public Topic<String, DeadLetter> deadLetters() {
+        return new Topic<>(prefix + DEAD_LETTERS, Serdes.String(), avro(DeadLetter.getClassSchema()));
+    }
+
+    public String registryUrl() {
+        return registryUrl;
+    }
+
+    private <T extends SpecificRecord> Serde<T> avro(Schema schema) {
+        return AvroSerde.forValues(schema, registryUrl);
+    }
+}

@@ -1,0 +1,197 @@
+package io.sieve.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.Image;
+import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.schemas.DeadLetter;
+import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.Prediction;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CascadeTopologyTest {
+    private static final Path FIXTURES = Path.of(System.getProperty("sieve.home", ".."), "cascade/src/test/resources/fixtures");
+
+    private final Topics topics = new Topics("", "mock://topology-" + UUID.randomUUID());
+    private final List<CascadeStage> stages = new ArrayList<>();
+    private final Random random = new Random(3);
+    private TopologyTestDriver driver;
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+        stages.forEach(CascadeStage::close);
+    }
+
+    @Test
+    void confidentFramesArePredictedAtOnceAndTheRestByTheNextStageEachExactlyOnce() {
+        List<Frame> frames = frames("cam-1", 40, 32);
+        double threshold = medianConfidence(frames);
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", threshold), last(1, "tiny_softmax"));
+
+        input(0).pipeInput("cam-1", encode(new FrameBatch("cam-1", frames)));
+
+        List<Prediction> predictions = predictions().readValuesToList();
+        assertThat(predictions).hasSize(40);
+        assertThat(predictions.stream().map(Prediction::getSequence).collect(Collectors.toSet())).hasSize(40);
+        List<Prediction> early = predictions.stream().filter(p -> p.getDecidingStage() == 0).toList();
+        List<Prediction> late = predictions.stream().filter(p -> p.getDecidingStage() == 1).toList();
+        assertThat(early).hasSizeBetween(15, 25).allSatisfy(p -> {
+            assertThat(p.getConfidence()).isGreaterThanOrEqualTo((float) threshold);
+            assertThat(p.getStages()).hasSize(1);
+            assertThat(p.getModel()).isEqualTo("tiny_logits");
+        });
+        assertThat(late).hasSize(40 - early.size()).allSatisfy(p -> {
+            assertThat(p.getStages()).hasSize(2);
+            assertThat(p.getStages().get(0).getExited()).isFalse();
+            assertThat(p.getStages().get(0).getConfidence()).isLessThan((float) threshold);
+            assertThat(p.getModel()).isEqualTo("tiny_softmax");
+        });
+        assertThat(predictions).allSatisfy(p -> {
+            assertThat(p.getCameraId()).isEqualTo("cam-1");
+            assertThat(p.getTrueLabel()).isEqualTo((int) (p.getSequence() % 10));
+            assertThat(p.getLabelName()).isNotEmpty();
+        });
+        assertThat(deadLetters().isEmpty()).isTrue();
+    }
+
+    @Test
+    void threeStagesRouteFramesThroughEveryStageTheyNeed() {
+        List<Frame> frames = frames("cam-2", 60, 32);
+        double threshold = medianConfidence(frames);
+        startDriver(Set.of(0, 1, 2), stage(0, "tiny_logits", threshold), stage(1, "tiny_logits", 2.0), last(2, "tiny_softmax"));
+        input(0).pipeInput("cam-2", encode(new FrameBatch("cam-2", frames)));
+        List<Prediction> predictions = predictions().readValuesToList();
+        assertThat(predictions).hasSize(60);
+        // Stage 1's threshold is above any confidence, so it passes everything it sees on to stage 2.
+        assertThat(predictions).noneMatch(p -> p.getDecidingStage() == 1);
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 2))
+                .isNotEmpty().allSatisfy(p -> assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactly(0, 1, 2));
+    }
+
+    @Test
+    void anApplicationRunningOnlyTheExpensiveStageReadsItsTopic() {
+        startDriver(Set.of(1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
+        List<Frame> frames = frames("cam-3", 10, 32);
+        input(1).pipeInput("cam-3", encode(new FrameBatch("cam-3", frames), 1));
+        assertThat(predictions().readValuesToList()).hasSize(10).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
+    }
+
+    @Test
+    void badRecordsAndBadFramesGoToDeadLettersWithTheirReasonAndSourceWhileTheRestIsProcessed() {
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.0), last(1, "tiny_softmax"));
+        var in = input(0);
+        in.pipeInput("cam-4", new byte[] {1, 2, 3, 4, 5, 6, 7});
+        in.pipeInput("cam-4", encode(new FrameBatch("cam-4", List.of())));
+        List<Frame> mixed = new ArrayList<>(frames("cam-4", 3, 32));
+        mixed.add(frames("cam-4", 1, 64).get(0));
+        Frame grey = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(77).setChannels(1)
+                .setPixels(ByteBuffer.wrap(new byte[32 * 32])).build();
+        mixed.add(grey);
+        Frame short_ = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(78).setPixels(ByteBuffer.wrap(new byte[100])).build();
+        mixed.add(short_);
+        in.pipeInput("cam-4", encode(new FrameBatch("cam-4", mixed)));
+
+        List<DeadLetter> letters = deadLetters().readValuesToList();
+        assertThat(letters).hasSize(5);
+        assertThat(letters.get(0).getReason()).contains("undecodable", "unknown magic byte 1");
+        assertThat(letters.get(0).getSourceTopic()).isEqualTo("frames");
+        assertThat(letters.get(0).getSourceOffset()).isZero();
+        assertThat(letters.get(0).getPayload().remaining()).isEqualTo(7);
+        assertThat(letters.get(1).getReason()).contains("holds no frames");
+        assertThat(letters.get(1).getSourceOffset()).isEqualTo(1);
+        assertThat(letters.subList(2, 5)).extracting(DeadLetter::getReason).anySatisfy(r -> assertThat(r).contains("64x64", "expects 32x32"))
+                .anySatisfy(r -> assertThat(r).contains("1 channels"))
+                .anySatisfy(r -> assertThat(r).contains("carries 100 pixel bytes"));
+        assertThat(letters.subList(2, 5)).allSatisfy(l -> assertThat(l.getSourceOffset()).isEqualTo(2));
+        // The three good frames of the mixed batch are still predicted, at stage 0 (threshold 0).
+        assertThat(predictions().readValuesToList()).hasSize(3);
+    }
+
+    private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
+        stages.addAll(Arrays.asList(cascade));
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, new SimpleMeterRegistry(), Clock.systemUTC());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props);
+    }
+
+    private CascadeStage stage(int index, String model, double threshold) {
+        return new CascadeStage(index, false, ModelStage.load(FIXTURES.resolve(model + ".card.json"), 1),
+                ConfidenceMeasure.MAX_PROBABILITY, threshold, null);
+    }
+
+    private CascadeStage last(int index, String model) {
+        return new CascadeStage(index, true, ModelStage.load(FIXTURES.resolve(model + ".card.json"), 1),
+                ConfidenceMeasure.MAX_PROBABILITY, null, null);
+    }
+
+    private TestInputTopic<String, byte[]> input(int stage) {
+        return driver.createInputTopic(topics.stageInputName(stage), new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private TestOutputTopic<String, Prediction> predictions() {
+        return driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(), topics.predictions().valueSerde().deserializer());
+    }
+
+    private TestOutputTopic<String, DeadLetter> deadLetters() {
+        return driver.createOutputTopic(topics.deadLetters().name(), new StringDeserializer(), topics.deadLetters().valueSerde().deserializer());
+    }
+
+    private byte[] encode(FrameBatch batch) {
+        return encode(batch, 0);
+    }
+
+    private byte[] encode(FrameBatch batch, int stage) {
+        return topics.frames(stage).valueSerde().serializer().serialize(topics.stageInputName(stage), batch);
+    }
+
+    private List<Frame> frames(String camera, int n, int side) {
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] pixels = new byte[side * side * 3];
+            random.nextBytes(pixels);
+            frames.add(Frame.newBuilder().setCameraId(camera).setSequence(i).setCaptureTime(Instant.ofEpochMilli(1000 + i))
+                    .setWidth(side).setHeight(side).setChannels(3).setLayout(PixelLayout.HWC).setPixels(ByteBuffer.wrap(pixels))
+                    .setLabel(i % 10).build());
+        }
+        return frames;
+    }
+
+    private double medianConfidence(List<Frame> frames) {
+        try (ModelStage model = ModelStage.load(FIXTURES.resolve("tiny_logits.card.json"), 1)) {
+            List<Image> images = frames.stream().map(f -> new Image(32, 32, 3, Image.Layout.HWC, f.getPixels().array())).toList();
+            double[] c = model.predict(images).stream().mapToDouble(p -> p.maxProbability()).sorted().toArray();
+            return c[c.length / 2];
+        }
+    }
+}
