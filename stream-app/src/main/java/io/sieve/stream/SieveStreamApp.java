@@ -1,0 +1,194 @@
+package io.sieve.stream;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.platform.ClusterConfig;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running stream app: the cascade's models, the Kafka Streams instance for the selected
+ * stages, and the Prometheus endpoint. {@link #close} releases all three.
+ */
+public final class SieveStreamApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SieveStreamApp.class);
+
+    private final Cascade cascade;
+    private final KafkaStreams streams;
+    private final PrometheusMeterRegistry meters;
+    private final MetricsServer metricsServer;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final Set<Integer> selected;
+
+    private SieveStreamApp(Cascade cascade, KafkaStreams streams, PrometheusMeterRegistry meters, MetricsServer metricsServer,
+                           KafkaStreamsMetrics streamsMetrics, Set<Integer> selected) {
+        this.cascade = cascade;
+        this.streams = streams;
+        this.meters = meters;
+        this.metricsServer = metricsServer;
+        this.streamsMetrics = streamsMetrics;
+        this.selected = selected;
+    }
+
+    /** Loads the cascade, creates missing topics, and starts processing; returns once Kafka Streams is running. */
+    public static SieveStreamApp start(Path cascadeFile, ClusterConfig cluster, StreamAppConfig config, Duration startTimeout) {
+        Cascade cascade = Cascade.load(cascadeFile, config.modelThreads());
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        MetricsServer metricsServer = null;
+        KafkaStreams streams = null;
+        try {
+            Set<Integer> selected = config.selectedStages(cascade.stages().size());
+            Topics topics = new Topics(config.topicPrefix(), cluster.registryUrl());
+            createTopics(cluster, config, topics, selected, cascade.stages().size());
+            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected, meters,
+                    Clock.systemUTC());
+            streams = new KafkaStreams(topology, streamsProperties(cluster, config));
+            streams.setUncaughtExceptionHandler(e -> {
+                LOG.error("stream thread failed; shutting this instance down", e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(meters);
+            if (config.metricsPort() > 0) {
+                metricsServer = new MetricsServer(meters, config.metricsHost(), config.metricsPort());
+            }
+            awaitRunning(streams, startTimeout);
+            return new SieveStreamApp(cascade, streams, meters, metricsServer, streamsMetrics, selected);
+        } catch (RuntimeException e) {
+            if (streams != null) {
+                streams.close(Duration.ofSeconds(10));
+            }
+            if (metricsServer != null) {
+                metricsServer.close();
+            }
+            meters.close();
+            cascade.close();
+            throw e;
+        }
+    }
+
+    static Properties streamsProperties(ClusterConfig cluster, StreamAppConfig config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
+        props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+        // The user's settings (security, exactly-once off, more threads, ...) win over these defaults.
+        props.putAll(cluster.kafkaProperties());
+        return props;
+    }
+
+    private static void createTopics(ClusterConfig cluster, StreamAppConfig config, Topics topics, Set<Integer> selected,
+                                     int stageCount) {
+        Set<String> names = new LinkedHashSet<>();
+        for (int s : selected) {
+            names.add(topics.stageInputName(s));
+            if (s + 1 < stageCount) {
+                names.add(topics.stageInputName(s + 1));
+            }
+        }
+        names.add(topics.predictions().name());
+        names.add(topics.deadLetters().name());
+        List<NewTopic> wanted = new ArrayList<>();
+        for (String name : names) {
+            wanted.add(new NewTopic(name, config.partitions(), config.replication())
+                    .configs(Map.of("max.message.bytes", Integer.toString(8 * 1024 * 1024))));
+        }
+        try (Admin admin = Admin.create(cluster.kafkaProperties())) {
+            for (var entry : admin.createTopics(wanted).values().entrySet()) {
+                try {
+                    entry.getValue().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey() + " on " + cluster.bootstrapServers()
+                                + ": " + e.getCause().getMessage(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static void awaitRunning(KafkaStreams streams, Duration timeout) {
+        Object lock = new Object();
+        streams.setStateListener((now, before) -> {
+            synchronized (lock) {
+                lock.notifyAll();
+            }
+        });
+        streams.start();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (streams.state() != KafkaStreams.State.RUNNING) {
+                if (!streams.state().isRunningOrRebalancing() && streams.state() != KafkaStreams.State.CREATED) {
+                    throw new IllegalStateException("Kafka Streams stopped while starting: " + streams.state());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("Kafka Streams did not reach RUNNING within " + timeout.toSeconds()
+                            + " s (state " + streams.state() + ")");
+                }
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while starting", e);
+                }
+            }
+        }
+    }
+
+    public Set<Integer> selectedStages() {
+        return selected;
+    }
+
+    public Cascade cascade() {
+        return cascade;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public Integer metricsPort() {
+        return metricsServer == null ? null : metricsServer.port();
+    }
+
+    public String scrapeMetrics() {
+        return meters.scrape();
+    }
+
+    @Override
+    public void close() {
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+        if (metricsServer != null) {
+            metricsServer.close();
+        }
+        meters.close();
+        cascade.close();
+    }
+}

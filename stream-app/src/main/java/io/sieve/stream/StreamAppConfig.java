@@ -1,0 +1,59 @@
+package io.sieve.stream;
+
+import io.sieve.platform.ClusterConfig;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * The stream app's own settings, read from {@code sieve.*} keys of the configuration file or
+ * {@code SIEVE_*} environment variables (see {@link ClusterConfig}).
+ *
+ * @param stages          which cascade stages this instance runs ({@code sieve.stages}: "all" or e.g. "0" or "1,2")
+ * @param applicationId   Kafka Streams application id ({@code sieve.application.id}); instances sharing it share the work
+ * @param topicPrefix     prefix of every topic name ({@code sieve.topic.prefix})
+ * @param partitions      partitions of the topics the app creates if missing ({@code sieve.topic.partitions})
+ * @param replication     their replication factor ({@code sieve.topic.replication})
+ * @param modelThreads    ONNX Runtime intra-op threads per model ({@code sieve.model.threads})
+ * @param metricsPort     Prometheus endpoint port on {@code metricsHost}, 0 = off ({@code sieve.metrics.port})
+ * @param stateDir        Kafka Streams state directory ({@code sieve.state.dir})
+ */
+public record StreamAppConfig(String stages, String applicationId, String topicPrefix, int partitions, short replication,
+                              int modelThreads, String metricsHost, int metricsPort, Path stateDir) {
+
+    public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
+        try {
+            return new StreamAppConfig(
+                    cluster.setting("stages", "all"),
+                    cluster.setting("application.id", "sieve-cascade"),
+                    cluster.setting("topic.prefix", ""),
+                    Integer.parseInt(cluster.setting("topic.partitions", "4")),
+                    Short.parseShort(cluster.setting("topic.replication", "1")),
+                    Integer.parseInt(cluster.setting("model.threads", "1")),
+                    cluster.setting("metrics.host", "127.0.0.1"),
+                    Integer.parseInt(cluster.setting("metrics.port", "9400")),
+                    Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid number in the stream app settings: " + e.getMessage(), e);
+        }
+    }
+
+    /** The stage indices to run, given how many the cascade has. */
+    public Set<Integer> selectedStages(int cascadeStages) {
+        if ("all".equalsIgnoreCase(stages.trim())) {
+            Set<Integer> all = new TreeSet<>();
+            for (int s = 0; s < cascadeStages; s++) {
+                all.add(s);
+            }
+            return all;
+        }
+        try {
+            return Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt)
+                    .collect(Collectors.toCollection(TreeSet::new));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sieve.stages must be 'all' or stage numbers like '0' or '1,2', got '" + stages + "'");
+        }
+    }
+}
