@@ -1,0 +1,150 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.platform.ClusterConfig;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.FrameSource;
+import io.sieve.producer.ListSource;
+import io.sieve.producer.ProducerRun;
+import io.sieve.producer.Sources;
+import io.sieve.producer.SyntheticSource;
+import io.sieve.producer.VideoSource;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.stream.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "produce", mixinStandardHelpOptions = true,
+        description = {"Publish camera frames to the frames topic (key = camera id), resized to the models' 32x32 input",
+            "by a centred crop and an area-average downscale. Ctrl-C flushes and reports what was sent."})
+final class ProduceCommand implements Callable<Integer> {
+    private static final int SIDE = 32;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--cifar", description = "A CIFAR-10 binary file (labels included), e.g. .../test_batch.bin; 'test' for the test batch.")
+        String cifar;
+
+        @Option(names = "--images", description = "A folder of PNG/JPEG images; a folder named like a class labels its images.")
+        Path images;
+
+        @Option(names = "--video", description = "A video file or stream URL, decoded by ffmpeg.")
+        String video;
+
+        @Option(names = "--synthetic", description = "Synthetic cameras: a square drifting over a plain background.")
+        boolean synthetic;
+    }
+
+    @Option(names = "--camera", defaultValue = "camera-1", description = "Camera id, or the prefix of the ids with --cameras (default: ${DEFAULT-VALUE}).")
+    String camera;
+
+    @Option(names = "--cameras", defaultValue = "1", description = "Cameras publishing the source at once, each its own copy (default: ${DEFAULT-VALUE}).")
+    int cameras;
+
+    @Option(names = "--fps", defaultValue = "0", description = "Frames per second per camera; 0 = as fast as possible (default: ${DEFAULT-VALUE}).")
+    double fps;
+
+    @Option(names = "--limit", description = "At most this many frames per camera (synthetic cameras: default 1000).")
+    Integer limit;
+
+    @Option(names = "--batch", defaultValue = "32", description = "Frames of one camera per Kafka record (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--query", description = "Attach the frames to this retrospective query and send them in its seeded random order.")
+    String query;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the query's random order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sample-fps", description = "Video only: decode this many frames per second of video.")
+    Double sampleFps;
+
+    @Mixin
+    ClusterOptions clusterOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        if (cameras < 1) {
+            throw new IllegalArgumentException("--cameras must be at least 1");
+        }
+        ClusterConfig cluster = clusterOptions.load();
+        StreamAppConfig settings = StreamAppConfig.from(cluster, ModelOptions.home());
+        String topic = new Topics(settings.topicPrefix(), cluster.registryUrl()).stageInputName(0);
+        List<FrameSource> sources = new ArrayList<>();
+        try {
+            for (int c = 0; c < cameras; c++) {
+                sources.add(open(cameras == 1 ? camera : camera + "-" + (c + 1)));
+            }
+            long expected = sources.stream().mapToLong(s -> s.expectedFrames().orElse(-1)).sum();
+            boolean known = sources.stream().allMatch(s -> s.expectedFrames().isPresent());
+            System.out.println("Publishing " + sources.get(0).describe() + " as " + cameras + " camera(s) to " + topic + " on "
+                    + cluster.bootstrapServers() + (fps > 0 ? " at " + fps + " fps per camera" : " as fast as possible")
+                    + (query != null ? ", query " + query + " (seed " + seed + ")" : ""));
+            AtomicBoolean stop = new AtomicBoolean();
+            CountDownLatch finished = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                stop.set(true);
+                try {
+                    finished.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "sieve-produce-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            ProducerRun.Result result;
+            try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, Duration.ofMillis(100));
+                 ProgressBar bar = Progress.bar("frames", known ? expected : -1, "frames")) {
+                result = ProducerRun.run(sources, publisher, fps, query, stop, bar::stepBy);
+            } finally {
+                finished.countDown();
+            }
+            System.out.printf("%s %,d frames (%,d acknowledged by the broker) in %.1f s: %,.0f frames/s%n",
+                    result.stopped() ? "Stopped after sending" : "Sent", result.sent(), result.acknowledged(),
+                    result.elapsed().toMillis() / 1000.0, result.framesPerSecond());
+            if (!result.stopped()) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+            return 0;
+        } finally {
+            sources.forEach(FrameSource::close);
+        }
+    }
+
+    private FrameSource open(String cameraId) {
+        if (source.cifar != null) {
+            Path file = "test".equals(source.cifar)
+                    ? Cifar10.locate(Cifar10.defaultLocations(ModelOptions.home(), System.getenv())).resolve(Cifar10.TEST_FILE)
+                    : Path.of(source.cifar);
+            return ordered(Sources.cifar(file, cameraId));
+        }
+        if (source.images != null) {
+            return ordered(Sources.imageFolder(source.images, cameraId, SIDE, SIDE, Cifar10.CLASSES));
+        }
+        if (source.video != null) {
+            if (query != null) {
+                throw new IllegalArgumentException("--query needs a source that can be replayed in random order (--cifar or --images)");
+            }
+            return new VideoSource(source.video, cameraId, SIDE, SIDE, sampleFps);
+        }
+        return new SyntheticSource(cameraId, SIDE, SIDE, limit != null ? limit : 1000);
+    }
+
+    private ListSource ordered(ListSource list) {
+        if (query != null) {
+            list.shuffled(seed);
+        }
+        return limit != null ? list.limit(limit) : list;
+    }
+}

@@ -1,0 +1,152 @@
+package io.sieve.producer;
+
+import io.sieve.platform.ClusterConfig;
+import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.PixelLayout;
+import io.sieve.serde.AvroSerde;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Publishes frames to the frames topic, keyed by camera, a batch of up to {@code batchFrames}
+ * consecutive frames of one camera per record. The producer is idempotent (acks=all) and its
+ * memory is bounded: at most one pending batch per camera here, and Kafka's {@code buffer.memory}
+ * beyond that, after which {@code send} blocks rather than grows.
+ */
+public final class FramePublisher implements AutoCloseable {
+    private final KafkaProducer<String, FrameBatch> producer;
+    private final String topic;
+    private final int batchFrames;
+    private final Duration maxWait;
+    private final Map<String, List<Frame>> pending = new HashMap<>();
+    private final Map<String, Long> pendingSince = new HashMap<>();
+    private final AtomicLong acknowledged = new AtomicLong();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private long sent;
+
+    public FramePublisher(ClusterConfig cluster, String topic, int batchFrames, Duration maxWait) {
+        this(new KafkaProducer<>(producerProperties(cluster), new StringSerializer(),
+                AvroSerde.<FrameBatch>forValues(FrameBatch.getClassSchema(), cluster.registryUrl()).serializer()), topic, batchFrames, maxWait);
+    }
+
+    FramePublisher(KafkaProducer<String, FrameBatch> producer, String topic, int batchFrames, Duration maxWait) {
+        if (batchFrames < 1) {
+            throw new IllegalArgumentException("frames per record must be at least 1, got " + batchFrames);
+        }
+        this.producer = producer;
+        this.topic = topic;
+        this.batchFrames = batchFrames;
+        this.maxWait = maxWait;
+    }
+
+    static Map<String, Object> producerProperties(ClusterConfig cluster) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+        props.putAll(cluster.kafkaProperties());
+        return props;
+    }
+
+    /** Adds a frame to its camera's batch, sending the batch when it is full or has waited long enough. */
+    public void publish(SourceFrame source, String queryId, Long queryPosition) {
+        throwIfFailed();
+        var image = source.image();
+        Frame frame = Frame.newBuilder()
+                .setCameraId(source.cameraId())
+                .setSequence(source.sequence())
+                .setCaptureTime(source.captureTime())
+                .setWidth(image.width()).setHeight(image.height()).setChannels(image.channels())
+                .setLayout(image.layout() == io.sieve.cascade.model.Image.Layout.CHW ? PixelLayout.CHW : PixelLayout.HWC)
+                .setPixels(ByteBuffer.wrap(image.pixels()))
+                .setLabel(source.label())
+                .setQueryId(queryId)
+                .setQueryPosition(queryPosition)
+                .build();
+        List<Frame> batch = pending.computeIfAbsent(source.cameraId(), c -> new ArrayList<>(batchFrames));
+        if (batch.isEmpty()) {
+            pendingSince.put(source.cameraId(), System.nanoTime());
+        }
+        batch.add(frame);
+        if (batch.size() >= batchFrames) {
+            send(source.cameraId());
+        }
+        sendOverdue();
+    }
+
+    /** Sends batches that have waited longer than the maximum wait (live cameras at low frame rates). */
+    public void sendOverdue() {
+        long now = System.nanoTime();
+        for (String camera : List.copyOf(pending.keySet())) {
+            if (!pending.get(camera).isEmpty() && now - pendingSince.get(camera) > maxWait.toNanos()) {
+                send(camera);
+            }
+        }
+    }
+
+    private void send(String camera) {
+        List<Frame> frames = pending.get(camera);
+        int n = frames.size();
+        producer.send(new ProducerRecord<>(topic, camera, new FrameBatch(camera, new ArrayList<>(frames))), (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            } else {
+                acknowledged.addAndGet(n);
+            }
+        });
+        sent += n;
+        frames.clear();
+    }
+
+    /** Sends every pending batch and waits until the broker has acknowledged all of them. */
+    public void flush() {
+        for (String camera : List.copyOf(pending.keySet())) {
+            if (!pending.get(camera).isEmpty()) {
+                send(camera);
+            }
+        }
+        producer.flush();
+        throwIfFailed();
+    }
+
+    private void throwIfFailed() {
+        Exception e = failure.get();
+        if (e != null) {
+            throw new SourceException("sending frames to topic " + topic + " failed after " + acknowledged.get()
+                    + " acknowledged frames: " + e.getMessage(), e);
+        }
+    }
+
+    /** Frames handed to Kafka so far (pending ones not included). */
+    public long framesSent() {
+        return sent;
+    }
+
+    /** Frames the broker has acknowledged. */
+    public long framesAcknowledged() {
+        return acknowledged.get();
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            producer.close(Duration.ofSeconds(30));
+        }
+    }
+}
