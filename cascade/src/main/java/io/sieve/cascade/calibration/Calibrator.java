@@ -65,7 +65,8 @@ public final class Calibrator {
             stages.add(new CascadeDefinition.StageDefinition(relative.toString(), request.measure(), threshold,
                     perClass == null ? null : java.util.Arrays.stream(perClass).map(Calibrator::exitable).toArray(),
                     new CascadeDefinition.Cost(scores.get(s).card().macs(), scores.get(s).msPerImage()),
-                    ReliabilityTable.build(table, t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN)));
+                    ReliabilityTable.build(table, t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN),
+                    table.confusion(t, s, scores.get(s).card().numClasses())));
         }
         double lossBound = best.lossUpperBound(search.z());
         double accuracyBound = best.accuracyLowerBound(search.z());

@@ -74,6 +74,18 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         return exits;
     }
 
+    /** Counts [predicted][true] of the frames that exit at {@code stage} under {@code thresholds}. */
+    public int[][] confusion(Thresholds thresholds, int stage, int classes) {
+        int[][] counts = new int[classes][classes];
+        int[] exits = exitStages(thresholds);
+        for (int i = 0; i < truth.length; i++) {
+            if (exits[i] == stage) {
+                counts[labels[stage][i]][truth[i]]++;
+            }
+        }
+        return counts;
+    }
+
     /** The cascade's result on this table under {@code thresholds}. */
     public Outcome evaluate(Thresholds thresholds) {
         int stages = stages();

@@ -17,8 +17,9 @@ import java.util.Map;
 /**
  * A cascade file: the ordered stages, each a model card (path relative to this file), the
  * confidence measure, the exit threshold (optionally one per predicted class; none for the last
- * stage), its cost, and the reliability table the online estimator uses. {@code calibration}
- * records how the thresholds were chosen.
+ * stage), its cost, and what the online estimator needs: the reliability table (accuracy by
+ * confidence) and the confusion counts ([predicted][true]) of the validation frames the stage
+ * decides. {@code calibration} records how the thresholds were chosen.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CascadeDefinition(
@@ -37,7 +38,8 @@ public record CascadeDefinition(
             @JsonProperty("threshold") Double threshold,
             @JsonProperty("class_thresholds") double[] classThresholds,
             @JsonProperty("cost") Cost cost,
-            @JsonProperty("reliability") ReliabilityTable reliability) {
+            @JsonProperty("reliability") ReliabilityTable reliability,
+            @JsonProperty("confusion") int[][] confusion) {
     }
 
     /** What one frame costs at this stage: multiply-accumulates and measured milliseconds per image (batched). */

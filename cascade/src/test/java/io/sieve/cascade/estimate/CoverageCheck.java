@@ -1,0 +1,55 @@
+package io.sieve.cascade.estimate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Replays a fixed set of decisions in many seeded random orders and counts how often the 95%
+ * intervals cover the truth at given shares of progress: for accuracy, the true accuracy of the
+ * decisions so far; for a class count, the true number of that class among all frames.
+ */
+public final class CoverageCheck {
+    public static final double Z95 = 1.959964;
+
+    /** One frame's decision as the aggregator sees it, with the truth the test knows. */
+    public record Decision(int stage, double confidence, int label, int truth) {
+    }
+
+    /** Coverage per progress share: [accuracy coverage, class-count coverage]. */
+    public static Map<Double, double[]> run(List<Decision> decisions, List<StageCalibration> calibration, int classes,
+                                            int targetClass, int replays, double[] progress, long seed) {
+        int total = decisions.size();
+        long targetTotal = decisions.stream().filter(d -> d.truth() == targetClass).count();
+        Map<Double, double[]> hits = new LinkedHashMap<>();
+        for (double share : progress) {
+            hits.put(share, new double[2]);
+        }
+        Random random = new Random(seed);
+        for (int r = 0; r < replays; r++) {
+            List<Decision> order = new ArrayList<>(decisions);
+            java.util.Collections.shuffle(order, random);
+            OnlineEstimate estimate = new OnlineEstimate(calibration, classes);
+            int correct = 0;
+            int next = 0;
+            for (double share : progress) {
+                int upTo = (int) Math.round(share * total);
+                for (; next < upTo; next++) {
+                    Decision d = order.get(next);
+                    estimate.add(d.stage(), d.confidence(), d.label(), d.truth());
+                    correct += d.label() == d.truth() ? 1 : 0;
+                }
+                double[] h = hits.get(share);
+                h[0] += estimate.accuracy(Z95, 1).covers((double) correct / upTo) ? 1 : 0;
+                h[1] += estimate.classCount(targetClass, total, Z95, 1).covers(targetTotal) ? 1 : 0;
+            }
+        }
+        hits.values().forEach(h -> {
+            h[0] /= replays;
+            h[1] /= replays;
+        });
+        return hits;
+    }
+}
