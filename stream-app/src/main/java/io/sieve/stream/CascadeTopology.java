@@ -5,6 +5,16 @@ import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.Prediction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.cascade.estimate.StageCalibration;
+import java.time.Duration;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
@@ -24,8 +34,23 @@ public final class CascadeTopology {
     private CascadeTopology() {
     }
 
+    public static final String QUERY_STATES_STORE = "query-states-store";
+    public static final String AGGREGATES_STORE = "query-aggregates";
+
+    /** How (and whether) this instance aggregates predictions into query progress. */
+    public record Aggregation(boolean enabled, List<StageCalibration> calibration, Duration interval, int partitions) {
+        public static Aggregation off() {
+            return new Aggregation(false, List.of(), Duration.ofMillis(500), 1);
+        }
+    }
+
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
                                  MeterRegistry meters, Clock clock) {
+        return build(builder, topics, stages, selected, Aggregation.off(), meters, clock);
+    }
+
+    public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
+                                 Aggregation aggregation, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -36,13 +61,17 @@ public final class CascadeTopology {
         }
         var predictions = topics.predictions();
         var deadLetters = topics.deadLetters();
+        var queryStates = topics.queryStates();
+        builder.globalTable(queryStates.name(), queryStates.consumed().withName("read-query-states"),
+                Materialized.<String, QueryCommand, KeyValueStore<Bytes, byte[]>>as(QUERY_STATES_STORE)
+                        .withKeySerde(queryStates.keySerde()).withValueSerde(queryStates.valueSerde()));
         for (int s : selected.stream().sorted().toList()) {
             CascadeStage stage = stages.get(s);
             var input = topics.stageInput(s);
             var decoder = topics.frames(s).valueSerde().deserializer();
             StageMetrics metrics = new StageMetrics(meters, s, stage.model().name());
             KStream<String, Routed> routed = builder.stream(input.name(), input.consumed().withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(stage, decoder, metrics, clock), Named.as("stage-" + s));
+                    .process(() -> new StageProcessor(stage, decoder, metrics, clock, QUERY_STATES_STORE), Named.as("stage-" + s));
             var branches = routed.split(Named.as("route-stage-" + s + "-"));
             branches.branch((k, v) -> v.kind() == Routed.Kind.PREDICTION, Branched.withConsumer(decided -> decided
                     .mapValues(v -> (Prediction) v.record(), Named.as("stage-" + s + "-prediction"))
@@ -57,6 +86,37 @@ public final class CascadeTopology {
                     .mapValues(v -> (DeadLetter) v.record(), Named.as("stage-" + s + "-dead-letter"))
                     .to(deadLetters.name(), deadLetters.produced().withName("stage-" + s + "-to-dead-letters")), "dead-letters"));
         }
+        if (aggregation.enabled()) {
+            addAggregation(builder, topics, stages, aggregation, clock);
+        }
         return builder.build();
+    }
+
+    /**
+     * Query commands and predictions, both keyed by query id on as many partitions, meet in the
+     * aggregator; it publishes progress, and passes commands on to the query-states topic that every
+     * instance reads (stages skip frames of aborted queries).
+     */
+    private static void addAggregation(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
+                                       Clock clock) {
+        var queries = topics.queries();
+        var predictions = topics.predictions();
+        var progress = topics.progress();
+        KStream<String, QueryCommand> commands = builder.stream(queries.name(), queries.consumed().withName("read-queries"));
+        commands.to(topics.queryStates().name(), topics.queryStates().produced().withName("to-query-states"));
+        KStream<String, SpecificRecord> byQuery = builder.stream(predictions.name(), predictions.consumed().withName("read-predictions"))
+                .process(() -> new QueryRouter(QUERY_STATES_STORE), Named.as("route-to-queries"))
+                .repartition(Repartitioned.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions-by-query")
+                        .withNumberOfPartitions(aggregation.partitions()))
+                .mapValues(v -> (SpecificRecord) v, Named.as("prediction-event"));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
+                Serdes.ByteArray()));
+        List<String> classNames = stages.get(stages.size() - 1).model().card().classes();
+        List<String> models = stages.stream().map(s -> s.model().name()).toList();
+        commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))
+                .merge(byQuery, Named.as("query-events"))
+                .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), classNames, models,
+                        aggregation.interval(), clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
+                .to(progress.name(), progress.produced().withName("to-progress"));
     }
 }

@@ -60,7 +60,9 @@ public final class SieveStreamApp implements AutoCloseable {
             Set<Integer> selected = config.selectedStages(cascade.stages().size());
             Topics topics = new Topics(config.topicPrefix(), cluster.registryUrl());
             createTopics(cluster, config, topics, selected, cascade.stages().size());
-            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected, meters,
+            var aggregation = new CascadeTopology.Aggregation(config.aggregates(selected), cascade.calibration(),
+                    Duration.ofMillis(config.progressMillis()), config.partitions());
+            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected, aggregation, meters,
                     Clock.systemUTC());
             streams = new KafkaStreams(topology, streamsProperties(cluster, config));
             streams.setUncaughtExceptionHandler(e -> {
@@ -110,10 +112,15 @@ public final class SieveStreamApp implements AutoCloseable {
         }
         names.add(topics.predictions().name());
         names.add(topics.deadLetters().name());
+        names.add(topics.progress().name());
         List<NewTopic> wanted = new ArrayList<>();
         for (String name : names) {
             wanted.add(new NewTopic(name, config.partitions(), config.replication())
                     .configs(Map.of("max.message.bytes", Integer.toString(8 * 1024 * 1024))));
+        }
+        // Commands are compacted: the latest command of every query is all that matters, forever.
+        for (String name : List.of(topics.queries().name(), topics.queryStates().name())) {
+            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(Map.of("cleanup.policy", "compact")));
         }
         try (Admin admin = Admin.create(cluster.kafkaProperties())) {
             for (var entry : admin.createTopics(wanted).values().entrySet()) {

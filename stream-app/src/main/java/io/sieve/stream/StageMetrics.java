@@ -19,6 +19,7 @@ final class StageMetrics {
     private final Counter passed;
     private final DistributionSummary inferenceMicros;
     private final DistributionSummary batchSize;
+    private final Counter skippedAborted;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
     StageMetrics(MeterRegistry registry, int stage, String model) {
@@ -33,6 +34,8 @@ final class StageMetrics {
         this.inferenceMicros = DistributionSummary.builder("sieve.stage.inference.micros")
                 .description("model time per frame (a batch's time divided by its size)").baseUnit("microseconds")
                 .publishPercentiles(0.5, 0.9, 0.99).tags("stage", this.stage, "model", model).register(registry);
+        this.skippedAborted = Counter.builder("sieve.stage.frames.skipped").description("frames of aborted queries, not run")
+                .tags("stage", this.stage, "model", model).register(registry);
         this.batchSize = DistributionSummary.builder("sieve.stage.batch.frames").description("frames per model call")
                 .tags("stage", this.stage, "model", model).register(registry);
     }
@@ -45,6 +48,10 @@ final class StageMetrics {
         for (int i = 0; i < frames; i++) {
             inferenceMicros.record(microsPerFrame);
         }
+    }
+
+    void skippedAborted() {
+        skippedAborted.increment();
     }
 
     void deadLetter(String reasonKind) {

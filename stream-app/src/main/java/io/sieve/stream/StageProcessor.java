@@ -17,7 +17,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.serialization.Deserializer;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.slf4j.Logger;
@@ -38,13 +43,31 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final StageMetrics metrics;
     private final Clock clock;
     private final List<String> classNames;
+    private final String queryStatesStore;
+    private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
-    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock) {
+    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock, String queryStatesStore) {
         this.stage = stage;
         this.decoder = decoder;
         this.metrics = metrics;
         this.clock = clock;
         this.classNames = stage.model().card().classes();
+        this.queryStatesStore = queryStatesStore;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Routed> context) {
+        super.init(context);
+        queryStates = context.getStateStore(queryStatesStore);
+    }
+
+    /** Frames of an aborted query are dropped before any model time is spent on them. */
+    private boolean aborted(Frame frame) {
+        if (frame.getQueryId() == null) {
+            return false;
+        }
+        ValueAndTimestamp<QueryCommand> state = queryStates.get(frame.getQueryId());
+        return state != null && state.value().getAction() == QueryAction.ABORT;
     }
 
     @Override
@@ -63,6 +86,10 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         List<Frame> frames = new ArrayList<>(batch.getFrames().size());
         List<Image> images = new ArrayList<>(batch.getFrames().size());
         for (Frame frame : batch.getFrames()) {
+            if (aborted(frame)) {
+                metrics.skippedAborted();
+                continue;
+            }
             String problem = problem(frame);
             if (problem != null) {
                 deadLetter(record, source, problem, frame, null, "invalid frame");

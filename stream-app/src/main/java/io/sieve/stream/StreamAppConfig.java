@@ -19,9 +19,13 @@ import java.util.stream.Collectors;
  * @param modelThreads    ONNX Runtime intra-op threads per model ({@code sieve.model.threads})
  * @param metricsPort     Prometheus endpoint port on {@code metricsHost}, 0 = off ({@code sieve.metrics.port})
  * @param stateDir        Kafka Streams state directory ({@code sieve.state.dir})
+ * @param aggregate       whether this instance aggregates query progress ({@code sieve.aggregate}: true, false, or
+ *                        "auto" = where stage 0 runs)
+ * @param progressMillis  interval of progress records while a query changes ({@code sieve.progress.interval.ms})
  */
 public record StreamAppConfig(String stages, String applicationId, String topicPrefix, int partitions, short replication,
-                              int modelThreads, String metricsHost, int metricsPort, Path stateDir) {
+                              int modelThreads, String metricsHost, int metricsPort, Path stateDir, String aggregate,
+                              long progressMillis) {
 
     public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
         try {
@@ -34,10 +38,22 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
                     Integer.parseInt(cluster.setting("model.threads", "1")),
                     cluster.setting("metrics.host", "127.0.0.1"),
                     Integer.parseInt(cluster.setting("metrics.port", "9400")),
-                    Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())));
+                    Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())),
+                    cluster.setting("aggregate", "auto"),
+                    Long.parseLong(cluster.setting("progress.interval.ms", "500")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid number in the stream app settings: " + e.getMessage(), e);
         }
+    }
+
+    /** Whether this instance aggregates, given the stages it runs. */
+    public boolean aggregates(Set<Integer> selectedStages) {
+        return switch (aggregate.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            case "auto" -> selectedStages.contains(0);
+            default -> throw new IllegalArgumentException("sieve.aggregate must be true, false or auto, got '" + aggregate + "'");
+        };
     }
 
     /** The stage indices to run, given how many the cascade has. */

@@ -3,6 +3,8 @@ package io.sieve.stream;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.Prediction;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryCommand;
 import io.sieve.serde.AvroSerde;
 import org.apache.avro.Schema;
 import org.apache.avro.specific.SpecificRecord;
@@ -19,6 +21,9 @@ public final class Topics {
     public static final String FRAMES = "frames";
     public static final String PREDICTIONS = "predictions";
     public static final String DEAD_LETTERS = "dead-letters";
+    public static final String QUERIES = "queries";
+    public static final String PROGRESS = "progress";
+    public static final String QUERY_STATES = "query-states";
 
     private final String prefix;
     private final String registryUrl;
@@ -47,6 +52,21 @@ public final class Topics {
 
     public Topic<String, DeadLetter> deadLetters() {
         return new Topic<>(prefix + DEAD_LETTERS, Serdes.String(), avro(DeadLetter.getClassSchema()));
+    }
+
+    /** Query commands, keyed by query id; compacted, so the latest command of every query is kept. */
+    public Topic<String, QueryCommand> queries() {
+        return new Topic<>(prefix + QUERIES, Serdes.String(), avro(QueryCommand.getClassSchema()));
+    }
+
+    /** The latest command of every query as the aggregator has applied it; every instance reads it as a global table. */
+    public Topic<String, QueryCommand> queryStates() {
+        return new Topic<>(prefix + QUERY_STATES, Serdes.String(), avro(QueryCommand.getClassSchema()));
+    }
+
+    /** Every query's running answer, keyed by query id. */
+    public Topic<String, Progress> progress() {
+        return new Topic<>(prefix + PROGRESS, Serdes.String(), avro(Progress.getClassSchema()));
     }
 
     public String registryUrl() {

@@ -60,6 +60,36 @@ public final class OnlineEstimate {
         }
     }
 
+    /** Everything the estimate has accumulated, for keeping it in a state store. */
+    public record State(long n, double sumP, double sumBernoulli, Map<Long, double[]> bins, long[][] predictedByStage,
+                        long[] predicted, long labelled, long correct) {
+    }
+
+    public State state() {
+        long[][] byStage = new long[predictedByStage.length][];
+        for (int s = 0; s < byStage.length; s++) {
+            byStage[s] = predictedByStage[s].clone();
+        }
+        Map<Long, double[]> binsCopy = new HashMap<>();
+        bins.forEach((k, v) -> binsCopy.put(k, v.clone()));
+        return new State(n, sumP, sumBernoulli, binsCopy, byStage, predicted.clone(), labelled, correct);
+    }
+
+    public static OnlineEstimate restore(List<StageCalibration> stages, int classes, State state) {
+        OnlineEstimate estimate = new OnlineEstimate(stages, classes);
+        estimate.n = state.n();
+        estimate.sumP = state.sumP();
+        estimate.sumBernoulli = state.sumBernoulli();
+        estimate.bins.putAll(state.bins());
+        for (int s = 0; s < Math.min(stages.size(), state.predictedByStage().length); s++) {
+            System.arraycopy(state.predictedByStage()[s], 0, estimate.predictedByStage[s], 0, classes);
+        }
+        System.arraycopy(state.predicted(), 0, estimate.predicted, 0, classes);
+        estimate.labelled = state.labelled();
+        estimate.correct = state.correct();
+        return estimate;
+    }
+
     public long decisions() {
         return n;
     }

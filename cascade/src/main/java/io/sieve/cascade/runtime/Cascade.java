@@ -14,10 +14,12 @@ import java.util.List;
 public final class Cascade implements AutoCloseable {
     private final String name;
     private final List<CascadeStage> stages;
+    private final CascadeDefinition definition;
 
-    public Cascade(String name, List<CascadeStage> stages) {
+    public Cascade(String name, List<CascadeStage> stages, CascadeDefinition definition) {
         this.name = name;
         this.stages = List.copyOf(stages);
+        this.definition = definition;
     }
 
     /** Loads every stage's model from a cascade file. */
@@ -35,7 +37,7 @@ public final class Cascade implements AutoCloseable {
             stages.forEach(CascadeStage::close);
             throw e;
         }
-        return new Cascade(definition.name(), stages);
+        return new Cascade(definition.name(), stages, definition);
     }
 
     public String name() {
@@ -44,6 +46,23 @@ public final class Cascade implements AutoCloseable {
 
     public List<CascadeStage> stages() {
         return stages;
+    }
+
+    /** The cascade file this cascade was loaded from (thresholds, costs, calibration tables). */
+    public CascadeDefinition definition() {
+        return definition;
+    }
+
+    /** The online estimator's calibration of every stage, or an empty list if the cascade file has none. */
+    public List<io.sieve.cascade.estimate.StageCalibration> calibration() {
+        List<io.sieve.cascade.estimate.StageCalibration> out = new ArrayList<>();
+        for (CascadeDefinition.StageDefinition stage : definition.stages()) {
+            if (stage.reliability() == null || stage.confusion() == null) {
+                return List.of();
+            }
+            out.add(new io.sieve.cascade.estimate.StageCalibration(stage.reliability(), stage.confusion()));
+        }
+        return out;
     }
 
     /** Classifies a batch; result {@code i} lists the decisions of every stage frame {@code i} went through. */

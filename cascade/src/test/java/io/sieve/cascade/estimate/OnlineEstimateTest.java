@@ -119,4 +119,16 @@ class OnlineEstimateTest {
         assertThat(correlated.high() - correlated.low()).isGreaterThan(independent.high() - independent.low());
         assertThat(estimate.trueAccuracy()).isNull();
     }
+
+    @Test
+    void aRestoredEstimateGivesTheSameAnswersAsTheOriginal() {
+        Random random = new Random(14);
+        List<StageCalibration> calibration = calibrate(simulate(5000, random));
+        OnlineEstimate original = new OnlineEstimate(calibration, CLASSES);
+        simulate(700, random).forEach(d -> original.add(d.stage(), d.confidence(), d.label(), d.truth()));
+        OnlineEstimate restored = OnlineEstimate.restore(calibration, CLASSES, original.state());
+        assertThat(restored.accuracy(1.96, 1)).isEqualTo(original.accuracy(1.96, 1));
+        assertThat(restored.classCount(4, 2000, 1.96, 1)).isEqualTo(original.classCount(4, 2000, 1.96, 1));
+        assertThat(restored.trueAccuracy()).isEqualTo(original.trueAccuracy());
+    }
 }

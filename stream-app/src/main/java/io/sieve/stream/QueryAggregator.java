@@ -1,0 +1,184 @@
+package io.sieve.stream;
+
+import io.sieve.cascade.estimate.Interval;
+import io.sieve.cascade.estimate.OnlineEstimate;
+import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryMode;
+import io.sieve.schemas.QueryState;
+import io.sieve.schemas.StageProgress;
+import io.sieve.schemas.StageResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.ContextualProcessor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Keeps every query's running answer in a state store and publishes it to the progress topic.
+ * Its input, keyed and partitioned by query id, holds both the query's commands and its
+ * predictions. Progress goes out at a fixed interval while it changes, at once when the last
+ * expected frame arrives (DONE), and at once on an abort command (ABORTED, with the estimates at
+ * that moment). A final query ignores late predictions, so its last record stays its answer.
+ */
+final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, Progress> {
+    static final double Z95 = 1.959964;
+
+    private final String aggregatesStore;
+    private final List<StageCalibration> calibration;
+    private final List<String> classNames;
+    private final List<String> stageModels;
+    private final Duration interval;
+    private final Clock clock;
+    private KeyValueStore<String, byte[]> aggregates;
+
+    QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<String> classNames, List<String> stageModels,
+                    Duration interval, Clock clock) {
+        this.aggregatesStore = aggregatesStore;
+        this.calibration = calibration;
+        this.classNames = classNames;
+        this.stageModels = stageModels;
+        this.interval = interval;
+        this.clock = clock;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Progress> context) {
+        super.init(context);
+        aggregates = context.getStateStore(aggregatesStore);
+        context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, t -> emitChanged());
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        String queryId = record.key();
+        byte[] stored = aggregates.get(queryId);
+        QueryAggregate agg = stored == null ? QueryAggregate.empty(stageModels.size()) : QueryAggregate.fromBytes(stored);
+        if (agg.finalState != null) {
+            return;
+        }
+        if (record.value() instanceof QueryCommand command) {
+            agg.expected = command.getExpectedFrames();
+            agg.targetClass = command.getTargetClass();
+            agg.live = command.getMode() == QueryMode.LIVE;
+            if (command.getAction() == QueryAction.ABORT) {
+                finish(queryId, agg, QueryState.ABORTED);
+                return;
+            }
+        } else if (record.value() instanceof Prediction p) {
+            count(agg, p);
+        }
+        if (agg.expected != null && agg.seen >= agg.expected) {
+            finish(queryId, agg, QueryState.DONE);
+            return;
+        }
+        agg.dirty = true;
+        aggregates.put(queryId, agg.toBytes());
+    }
+
+    private void count(QueryAggregate agg, Prediction p) {
+        long now = clock.millis();
+        if (agg.seen == 0) {
+            agg.firstDecidedMillis = now;
+        }
+        agg.lastDecidedMillis = now;
+        agg.seen++;
+        for (StageResult s : p.getStages()) {
+            if (s.getStage() >= 0 && s.getStage() < agg.framesIn.length) {
+                agg.framesIn[s.getStage()]++;
+                agg.inferenceMicros[s.getStage()] += s.getInferenceMicros();
+            }
+        }
+        if (p.getDecidingStage() >= 0 && p.getDecidingStage() < agg.decided.length) {
+            agg.decided[p.getDecidingStage()]++;
+        }
+        OnlineEstimate estimate = estimate(agg);
+        if (estimate != null && p.getDecidingStage() >= 0) {
+            estimate.add(p.getDecidingStage(), p.getConfidence(), p.getLabel(), p.getTrueLabel());
+            agg.estimate = estimate.state();
+        }
+        int target = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
+        if (target >= 0) {
+            agg.observeIndicator(p.getLabel() == target ? 1 : 0);
+        }
+    }
+
+    private void finish(String queryId, QueryAggregate agg, QueryState state) {
+        agg.finalState = state.name();
+        agg.dirty = false;
+        aggregates.put(queryId, agg.toBytes());
+        emit(queryId, agg);
+    }
+
+    private void emitChanged() {
+        List<KeyValue<String, byte[]>> all = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = aggregates.all()) {
+            it.forEachRemaining(all::add);
+        }
+        for (KeyValue<String, byte[]> kv : all) {
+            QueryAggregate agg = QueryAggregate.fromBytes(kv.value);
+            if (agg.finalState == null && agg.dirty) {
+                agg.dirty = false;
+                aggregates.put(kv.key, agg.toBytes());
+                emit(kv.key, agg);
+            }
+        }
+    }
+
+    private void emit(String queryId, QueryAggregate agg) {
+        Instant now = clock.instant();
+        double seconds = Math.max(1e-3, (agg.lastDecidedMillis - agg.firstDecidedMillis) / 1000.0);
+        double fps = agg.seen < 2 ? 0 : agg.seen / seconds;
+        List<StageProgress> stages = new ArrayList<>();
+        for (int s = 0; s < stageModels.size(); s++) {
+            stages.add(new StageProgress(s, stageModels.get(s), agg.framesIn[s], agg.decided[s],
+                    agg.framesIn[s] == 0 ? 0 : agg.inferenceMicros[s] / agg.framesIn[s]));
+        }
+        Progress.Builder progress = Progress.newBuilder()
+                .setQueryId(queryId)
+                .setState(agg.finalState == null ? QueryState.RUNNING : QueryState.valueOf(agg.finalState))
+                .setFramesExpected(agg.expected)
+                .setFramesSeen(agg.seen)
+                .setFramesDecided(agg.seen)
+                .setStages(stages)
+                .setThroughputFps(fps)
+                .setEtaSeconds(agg.expected != null && fps > 0 && agg.finalState == null ? Math.max(0, agg.expected - agg.seen) / fps : null)
+                .setTargetClass(agg.targetClass)
+                .setEmittedTime(now);
+        OnlineEstimate estimate = estimate(agg);
+        if (estimate != null && estimate.decisions() > 0) {
+            double designEffect = agg.live ? agg.designEffect() : 1;
+            Interval accuracy = estimate.accuracy(Z95, designEffect);
+            progress.setEstimatedAccuracy(accuracy.estimate()).setAccuracyLow(accuracy.low()).setAccuracyHigh(accuracy.high())
+                    .setTrueAccuracy(estimate.trueAccuracy());
+            long population = agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen;
+            List<ClassEstimate> classes = new ArrayList<>();
+            for (int k = 0; k < classNames.size(); k++) {
+                Interval count = estimate.classCount(k, population, Z95, designEffect);
+                classes.add(new ClassEstimate(k, classNames.get(k), estimate.predicted(k), count.estimate(), count.low(), count.high()));
+            }
+            progress.setClasses(classes);
+        }
+        context().forward(new Record<>(queryId, progress.build(), now.toEpochMilli()));
+    }
+
+    private OnlineEstimate estimate(QueryAggregate agg) {
+        if (calibration.isEmpty()) {
+            return null;
+        }
+        return agg.estimate == null ? new OnlineEstimate(calibration, classNames.size())
+                : OnlineEstimate.restore(calibration, classNames.size(), agg.estimate);
+    }
+}

@@ -1,0 +1,158 @@
+package io.sieve.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sieve.cascade.calibration.ReliabilityTable;
+import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryMode;
+import io.sieve.schemas.QueryState;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class QueryTopologyTest {
+    private static final Path FIXTURES = Path.of(System.getProperty("sieve.home", ".."), "cascade/src/test/resources/fixtures");
+
+    private final Topics topics = new Topics("", "mock://queries-" + UUID.randomUUID());
+    private final List<CascadeStage> stages = new ArrayList<>();
+    private final Random random = new Random(5);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private TopologyTestDriver driver;
+    private TestOutputTopic<String, Progress> progress;
+
+    @BeforeEach
+    void start() {
+        stages.add(new CascadeStage(0, false, ModelStage.load(FIXTURES.resolve("tiny_logits.card.json"), 1),
+                ConfidenceMeasure.MAX_PROBABILITY, 0.105, null));
+        stages.add(new CascadeStage(1, true, ModelStage.load(FIXTURES.resolve("tiny_softmax.card.json"), 1),
+                ConfidenceMeasure.MAX_PROBABILITY, null, null));
+        int[][] confusion = new int[10][10];
+        for (int i = 0; i < 10; i++) {
+            confusion[i][i] = 60;
+            confusion[i][(i + 1) % 10] = 40;
+        }
+        var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
+        var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
+        var aggregation = new CascadeTopology.Aggregation(true, calibration, Duration.ofMillis(500), 1);
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), aggregation, meters, Clock.systemUTC());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props);
+        progress = driver.createOutputTopic(topics.progress().name(), new StringDeserializer(), topics.progress().valueSerde().deserializer());
+    }
+
+    @AfterEach
+    void close() {
+        driver.close();
+        stages.forEach(CascadeStage::close);
+    }
+
+    @Test
+    void aRetrospectiveQueryReportsDoneWithEveryFrameCountedOnce() {
+        command("q1", QueryAction.START, QueryMode.RETROSPECTIVE, 30L, List.of());
+        frames("cam-1", "q1", 30, 0);
+        List<Progress> records = progress.readValuesToList();
+        Progress last = records.get(records.size() - 1);
+        assertThat(last.getState()).isEqualTo(QueryState.DONE);
+        assertThat(last.getFramesSeen()).isEqualTo(30);
+        assertThat(last.getFramesExpected()).isEqualTo(30);
+        assertThat(last.getStages().get(0).getFramesIn()).isEqualTo(30);
+        assertThat(last.getStages().get(0).getFramesDecided() + last.getStages().get(1).getFramesDecided()).isEqualTo(30);
+        assertThat(last.getClasses()).hasSize(10);
+        assertThat(last.getClasses().stream().mapToLong(c -> c.getPredicted()).sum()).isEqualTo(30);
+        assertThat(last.getEstimatedAccuracy()).isBetween(last.getAccuracyLow(), last.getAccuracyHigh());
+        assertThat(last.getTrueAccuracy()).isNotNull();
+        assertThat(last.getClasses()).allSatisfy(c -> assertThat(c.getEstimate()).isBetween(c.getLow(), c.getHigh()));
+        assertThat(last.getTargetClass()).isEqualTo("automobile");
+    }
+
+    @Test
+    void anAbortFinalisesTheQueryAtOnceAndItsLaterFramesAreNotRun() {
+        command("q2", QueryAction.START, QueryMode.RETROSPECTIVE, 100L, List.of());
+        frames("cam-2", "q2", 20, 0);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress running = last(progress.readValuesToList());
+        assertThat(running.getState()).isEqualTo(QueryState.RUNNING);
+        assertThat(running.getFramesSeen()).isEqualTo(20);
+        assertThat(running.getEtaSeconds()).isNotNull();
+
+        command("q2", QueryAction.ABORT, QueryMode.RETROSPECTIVE, 100L, List.of());
+        Progress aborted = last(progress.readValuesToList());
+        assertThat(aborted.getState()).isEqualTo(QueryState.ABORTED);
+        assertThat(aborted.getFramesSeen()).isEqualTo(20);
+        assertThat(aborted.getEstimatedAccuracy()).isNotNull();
+
+        frames("cam-2", "q2", 20, 20);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertThat(progress.isEmpty()).isTrue();
+        assertThat(meters.get("sieve.stage.frames.skipped").tag("stage", "0").counter().count()).isEqualTo(20);
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).isEqualTo(20);
+    }
+
+    @Test
+    void aLiveQueryCountsTheFramesOfItsCamerasOnly() {
+        command("q3", QueryAction.START, QueryMode.LIVE, null, List.of("cam-live"));
+        driver.advanceWallClockTime(QueryRouter.REFRESH.plusMillis(1));
+        frames("cam-live", null, 10, 0);
+        frames("cam-other", null, 10, 0);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress last = last(progress.readValuesToList());
+        assertThat(last.getQueryId()).isEqualTo("q3");
+        assertThat(last.getFramesSeen()).isEqualTo(10);
+        assertThat(last.getState()).isEqualTo(QueryState.RUNNING);
+    }
+
+    private static Progress last(List<Progress> records) {
+        assertThat(records).isNotEmpty();
+        return records.get(records.size() - 1);
+    }
+
+    private void command(String id, QueryAction action, QueryMode mode, Long expected, List<String> cameras) {
+        QueryCommand command = QueryCommand.newBuilder().setQueryId(id).setAction(action).setMode(mode).setCameras(cameras)
+                .setExpectedFrames(expected).setTargetClass("automobile").setIssuedTime(Instant.now()).build();
+        driver.createInputTopic(topics.queries().name(), new StringSerializer(), topics.queries().valueSerde().serializer())
+                .pipeInput(id, command);
+    }
+
+    private void frames(String camera, String queryId, int n, int firstSequence) {
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byte[] pixels = new byte[32 * 32 * 3];
+            random.nextBytes(pixels);
+            frames.add(Frame.newBuilder().setCameraId(camera).setSequence(firstSequence + i).setCaptureTime(Instant.now())
+                    .setWidth(32).setHeight(32).setChannels(3).setLayout(PixelLayout.HWC).setPixels(ByteBuffer.wrap(pixels))
+                    .setLabel(i % 10).setQueryId(queryId).setQueryPosition(queryId == null ? null : (long) firstSequence + i).build());
+        }
+        byte[] value = topics.frames(0).valueSerde().serializer().serialize(topics.stageInputName(0), new FrameBatch(camera, frames));
+        driver.createInputTopic(topics.stageInputName(0), new StringSerializer(), new ByteArraySerializer()).pipeInput(camera, value);
+    }
+}
