@@ -9,6 +9,9 @@ import io.sieve.producer.ProducerRun;
 import io.sieve.producer.Sources;
 import io.sieve.producer.SyntheticSource;
 import io.sieve.producer.VideoSource;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.stream.QueryClient;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.stream.Topics;
 import java.nio.file.Path;
@@ -68,6 +71,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the query's random order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--target", description = "With --query: the class the query counts (default: every class).")
+    String target;
+
     @Option(names = "--sample-fps", description = "Video only: decode this many frames per second of video.")
     Double sampleFps;
 
@@ -93,6 +99,17 @@ final class ProduceCommand implements Callable<Integer> {
                     + cluster.bootstrapServers() + (fps > 0 ? " at " + fps + " fps per camera" : " as fast as possible")
                     + (query != null ? ", query " + query + " (seed " + seed + ")" : ""));
             AtomicBoolean stop = new AtomicBoolean();
+            AutoCloseable abortWatch = () -> { };
+            if (query != null) {
+                QueryClient queries = new QueryClient(cluster, new Topics(settings.topicPrefix(), cluster.registryUrl()));
+                queries.send(QueryCommand.newBuilder().setQueryId(QueryCommandLine.validQueryId(query)).setAction(QueryAction.START)
+                        .setTargetClass(QueryCommandLine.validClass(target)).setExpectedFrames(known ? expected : null).setSeed(seed)
+                        .setIssuedTime(java.time.Instant.now()).build());
+                abortWatch = queries.onAbort(query, () -> {
+                    System.err.println("\nQuery " + query + " was aborted: stopping.");
+                    stop.set(true);
+                });
+            }
             CountDownLatch finished = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
                 stop.set(true);
@@ -108,6 +125,7 @@ final class ProduceCommand implements Callable<Integer> {
                  ProgressBar bar = Progress.bar("frames", known ? expected : -1, "frames")) {
                 result = ProducerRun.run(sources, publisher, fps, query, stop, bar::stepBy);
             } finally {
+                abortWatch.close();
                 finished.countDown();
             }
             System.out.printf("%s %,d frames (%,d acknowledged by the broker) in %.1f s: %,.0f frames/s%n",

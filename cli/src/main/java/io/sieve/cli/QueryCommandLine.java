@@ -1,0 +1,180 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.platform.ClusterConfig;
+import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryMode;
+import io.sieve.schemas.QueryState;
+import io.sieve.stream.QueryClient;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.stream.Topics;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "query", mixinStandardHelpOptions = true, description = "Start, abort and watch queries.",
+        subcommands = {QueryCommandLine.Start.class, QueryCommandLine.Abort.class, QueryCommandLine.Watch.class})
+final class QueryCommandLine {
+
+    static QueryClient client(ClusterOptions options) {
+        ClusterConfig cluster = options.load();
+        return new QueryClient(cluster, new Topics(StreamAppConfig.from(cluster, ModelOptions.home()).topicPrefix(), cluster.registryUrl()));
+    }
+
+    static String validQueryId(String id) {
+        if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+            throw new IllegalArgumentException("query id '" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        return id;
+    }
+
+    static String validClass(String name) {
+        if (name != null && !Cifar10.CLASSES.contains(name)) {
+            throw new IllegalArgumentException("unknown class '" + name + "'; known: " + String.join(", ", Cifar10.CLASSES));
+        }
+        return name;
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a query (frames are sent by `sieve produce --query`, or come live).")
+    static final class Start implements Callable<Integer> {
+        @Option(names = "--id", description = "Query id (default: q-<time>).")
+        String id;
+
+        @Option(names = "--target", description = "Target class, e.g. automobile (default: a histogram of every class).")
+        String target;
+
+        @Option(names = "--cameras", split = ",", description = "Cameras (live queries; default: every camera).")
+        List<String> cameras = List.of();
+
+        @Option(names = "--live", description = "Aggregate frames as they arrive, instead of a retrospective replay.")
+        boolean live;
+
+        @Option(names = "--from", description = "Live window start (ISO-8601, e.g. 2026-11-23T08:00:00Z).")
+        Instant from;
+
+        @Option(names = "--to", description = "Live window end (ISO-8601).")
+        Instant to;
+
+        @Option(names = "--expected", description = "Frames the query will see, for progress and ETA.")
+        Long expected;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Override
+        public Integer call() {
+            String queryId = validQueryId(id != null ? id : "q-" + System.currentTimeMillis());
+            if (expected != null && expected < 1) {
+                throw new IllegalArgumentException("--expected must be positive");
+            }
+            if (from != null && to != null && !from.isBefore(to)) {
+                throw new IllegalArgumentException("--from must be before --to");
+            }
+            client(cluster).send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
+                    .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
+                    .setTargetClass(validClass(target)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
+            System.out.println("Started query " + queryId + "; follow it with ./sieve query watch " + queryId);
+            return 0;
+        }
+    }
+
+    @Command(name = "abort", mixinStandardHelpOptions = true, description = "Abort a query: its frames stop being sent and processed.")
+    static final class Abort implements Callable<Integer> {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Override
+        public Integer call() {
+            client(cluster).abort(validQueryId(id));
+            System.out.println("Abort sent for query " + id);
+            return 0;
+        }
+    }
+
+    @Command(name = "watch", mixinStandardHelpOptions = true, description = "Show a query's progress live until it is done or aborted.")
+    static final class Watch implements Callable<Integer> {
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Option(names = "--timeout", defaultValue = "0", description = "Give up after this many seconds; 0 = never (default).")
+        long timeout;
+
+        @Mixin
+        ClusterOptions cluster;
+
+        @Override
+        public Integer call() throws Exception {
+            CountDownLatch finished = new CountDownLatch(1);
+            AtomicReference<Progress> latest = new AtomicReference<>();
+            try (AutoCloseable follow = client(cluster).followProgress(p -> {
+                if (p.getQueryId().equals(id)) {
+                    latest.set(p);
+                    System.out.print("\r" + line(p) + "   ");
+                    if (p.getState() != QueryState.RUNNING) {
+                        finished.countDown();
+                    }
+                }
+            })) {
+                boolean done = timeout > 0 ? finished.await(timeout, TimeUnit.SECONDS) : await(finished);
+                System.out.println();
+                Progress last = latest.get();
+                if (last == null) {
+                    System.out.println("No progress for query " + id + (done ? "" : " yet") + ".");
+                    return 1;
+                }
+                System.out.println(summary(last));
+                return done ? 0 : 1;
+            }
+        }
+
+        private static boolean await(CountDownLatch latch) throws InterruptedException {
+            latch.await();
+            return true;
+        }
+    }
+
+    static String line(Progress p) {
+        long expected = p.getFramesExpected() == null ? 0 : p.getFramesExpected();
+        int width = 30;
+        int filled = expected > 0 ? (int) Math.min(width, width * p.getFramesSeen() / expected) : 0;
+        String bar = "[" + "#".repeat(filled) + ".".repeat(width - filled) + "]";
+        String accuracy = p.getEstimatedAccuracy() == null ? "" : String.format(" accuracy %.1f%% [%.1f, %.1f]",
+                100 * p.getEstimatedAccuracy(), 100 * p.getAccuracyLow(), 100 * p.getAccuracyHigh());
+        String target = "";
+        if (p.getTargetClass() != null) {
+            for (ClassEstimate c : p.getClasses()) {
+                if (c.getName().equals(p.getTargetClass())) {
+                    target = String.format(" %s %.0f [%.0f, %.0f]", c.getName(), c.getEstimate(), c.getLow(), c.getHigh());
+                }
+            }
+        }
+        String eta = p.getEtaSeconds() == null ? "" : String.format(" ETA %.0fs", p.getEtaSeconds());
+        return String.format("%s %s %,d/%s %.0f fps%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
+                p.getThroughputFps(), eta, accuracy, target);
+    }
+
+    static String summary(Progress p) {
+        StringBuilder out = new StringBuilder("Query " + p.getQueryId() + " " + p.getState() + " after " + p.getFramesSeen() + " frames");
+        if (p.getTrueAccuracy() != null) {
+            out.append(String.format(" (true accuracy of labelled frames %.2f%%)", 100 * p.getTrueAccuracy()));
+        }
+        for (ClassEstimate c : p.getClasses()) {
+            out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  95%% interval [%.1f, %.1f]", c.getName(), c.getPredicted(),
+                    c.getEstimate(), c.getLow(), c.getHigh()));
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,112 @@
+package io.sieve.stream;
+
+import io.sieve.platform.ClusterConfig;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** Starts and aborts queries, and follows their commands and progress, for the CLI, the producer and the UI. */
+public final class QueryClient {
+    private final ClusterConfig cluster;
+    private final Topics topics;
+
+    public QueryClient(ClusterConfig cluster, Topics topics) {
+        this.cluster = cluster;
+        this.topics = topics;
+    }
+
+    public void send(QueryCommand command) {
+        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (var producer = new KafkaProducer<>(props, new StringSerializer(), topics.queries().valueSerde().serializer())) {
+            producer.send(new ProducerRecord<>(topics.queries().name(), command.getQueryId(), command)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot send the " + command.getAction() + " command of query " + command.getQueryId()
+                    + " to " + topics.queries().name() + " on " + cluster.bootstrapServers() + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public void abort(String queryId) {
+        send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.ABORT).setIssuedTime(Instant.now()).build());
+    }
+
+    /** Calls {@code onAbort} (once, from a background thread) when an abort of {@code queryId} is sent after this call. */
+    public AutoCloseable onAbort(String queryId, Runnable onAbort) {
+        return follow(topics.queries().name(), topics.queries().valueSerde().deserializer(), false,
+                r -> r.key() != null && r.key().equals(queryId) && r.value().getAction() == QueryAction.ABORT,
+                r -> onAbort.run(), true);
+    }
+
+    /**
+     * Follows every progress record of every query (from the beginning of the topic) until closed.
+     */
+    public AutoCloseable followProgress(Consumer<Progress> listener) {
+        return follow(topics.progress().name(), topics.progress().valueSerde().deserializer(), true, r -> true,
+                r -> listener.accept(r.value()), false);
+    }
+
+    private <V> AutoCloseable follow(String topic, Deserializer<V> deserializer, boolean fromBeginning,
+                                     Predicate<ConsumerRecord<String, V>> match, Consumer<ConsumerRecord<String, V>> action,
+                                     boolean once) {
+        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer);
+        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        if (fromBeginning) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+        }
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread thread = new Thread(() -> {
+            try (consumer) {
+                while (running.get()) {
+                    for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(100))) {
+                        if (match.test(r)) {
+                            action.accept(r);
+                            if (once) {
+                                return;
+                            }
+                        }
+                    }
+                }
+            } catch (org.apache.kafka.common.errors.WakeupException e) {
+                // closed
+            }
+        }, "sieve-follow-" + topic);
+        thread.setDaemon(true);
+        thread.start();
+        return () -> {
+            running.set(false);
+            consumer.wakeup();
+            thread.join(5000);
+        };
+    }
+}
