@@ -35,6 +35,10 @@ public record PlatformConfig(Path dataDir, String host, int kafkaPort, int contr
     }
 
     public boolean isLoopback() {
+        return isLoopback(host);
+    }
+
+    public static boolean isLoopback(String host) {
         return LOOPBACK.equals(host) || "localhost".equals(host) || "::1".equals(host);
     }
 

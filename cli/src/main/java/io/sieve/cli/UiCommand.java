@@ -1,0 +1,50 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.platform.ClusterConfig;
+import io.sieve.platform.PlatformConfig;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.stream.Topics;
+import io.sieve.ui.SieveUi;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "ui", mixinStandardHelpOptions = true,
+        description = "Serve the web page that follows queries live, starts them and aborts them, until Ctrl-C.")
+final class UiCommand implements Callable<Integer> {
+    @Option(names = "--host", defaultValue = PlatformConfig.LOOPBACK,
+            description = "Address to bind (default: ${DEFAULT-VALUE}); anything else prints a warning: the page has no login.")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--no-gallery", description = "Do not follow the frames topic for the gallery of recent frames.")
+    boolean noGallery;
+
+    @Mixin
+    ClusterOptions clusterOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        ClusterConfig cluster = clusterOptions.load();
+        try (SieveUi ui = start(cluster, host, port, !noGallery)) {
+            System.out.println("Sieve UI at http://" + host + ":" + ui.port() + "/  (Ctrl-C stops)");
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
+            stopped.await();
+        }
+        return 0;
+    }
+
+    static SieveUi start(ClusterConfig cluster, String host, int port, boolean gallery) {
+        if (!PlatformConfig.isLoopback(host)) {
+            System.err.println("WARNING: serving the UI on " + host + ": anyone who can reach it can start and abort queries.");
+        }
+        Topics topics = new Topics(StreamAppConfig.from(cluster, ModelOptions.home()).topicPrefix(), cluster.registryUrl());
+        return SieveUi.start(cluster, topics, Cifar10.CLASSES, host, port, gallery);
+    }
+}

@@ -1,0 +1,165 @@
+package io.sieve.ui;
+
+import io.sieve.platform.ClusterConfig;
+import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.Prediction;
+import io.sieve.stream.Topics;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Recent frames with the label and stage that decided them. Only one frame record in
+ * {@code sampleEvery} is decoded, so following a busy frames topic stays cheap.
+ */
+final class FrameGallery implements AutoCloseable {
+    static final int SIZE = 12;
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Topics topics;
+    private final int sampleEvery;
+    private final Consumer<Map<String, Object>> listener;
+    private final Map<String, String> pendingImages = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 256;
+        }
+    };
+    private final Deque<Map<String, Object>> recent = new ArrayDeque<>();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private long records;
+
+    FrameGallery(ClusterConfig cluster, Topics topics, int sampleEvery, Consumer<Map<String, Object>> listener) {
+        this.topics = topics;
+        this.sampleEvery = sampleEvery;
+        this.listener = listener;
+        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
+        consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(topics.stageInputName(0), topics.predictions().name())) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        thread = new Thread(this::run, "sieve-ui-gallery");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    synchronized List<Map<String, Object>> recent() {
+        return new ArrayList<>(recent);
+    }
+
+    private void run() {
+        var frames = topics.frames(0).valueSerde().deserializer();
+        var predictions = topics.predictions().valueSerde().deserializer();
+        try {
+            while (running) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        if (r.topic().equals(topics.predictions().name())) {
+                            matched(predictions.deserialize(r.topic(), r.value()));
+                        } else if (records++ % sampleEvery == 0) {
+                            FrameBatch batch = frames.deserialize(r.topic(), r.value());
+                            if (!batch.getFrames().isEmpty()) {
+                                Frame f = batch.getFrames().get(batch.getFrames().size() - 1);
+                                pendingImages.put(f.getCameraId() + "/" + f.getSequence(), dataUrl(f));
+                            }
+                        }
+                    } catch (RuntimeException e) {
+                        // Bad records are the stream app's to dead-letter; the gallery just skips them.
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void matched(Prediction p) {
+        String image = pendingImages.remove(p.getCameraId() + "/" + p.getSequence());
+        if (image == null) {
+            return;
+        }
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("camera", p.getCameraId());
+        entry.put("sequence", p.getSequence());
+        entry.put("label", p.getLabelName());
+        entry.put("stage", p.getDecidingStage());
+        entry.put("model", p.getModel());
+        entry.put("confidence", p.getConfidence());
+        entry.put("query", p.getQueryId());
+        entry.put("image", image);
+        synchronized (this) {
+            recent.addFirst(entry);
+            while (recent.size() > SIZE) {
+                recent.removeLast();
+            }
+        }
+        listener.accept(entry);
+    }
+
+    static String dataUrl(Frame f) {
+        int w = f.getWidth();
+        int h = f.getHeight();
+        ByteBuffer px = f.getPixels().duplicate();
+        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int plane = w * h;
+        for (int i = 0; i < plane; i++) {
+            int r;
+            int g;
+            int b;
+            if (f.getLayout() == PixelLayout.CHW) {
+                r = px.get(px.position() + i) & 0xff;
+                g = px.get(px.position() + plane + i) & 0xff;
+                b = px.get(px.position() + 2 * plane + i) & 0xff;
+            } else {
+                r = px.get(px.position() + 3 * i) & 0xff;
+                g = px.get(px.position() + 3 * i + 1) & 0xff;
+                b = px.get(px.position() + 3 * i + 2) & 0xff;
+            }
+            image.setRGB(i % w, i / w, (r << 16) | (g << 8) | b);
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", png);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png.toByteArray());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        consumer.wakeup();
+        thread.join(5000);
+    }
+}

@@ -1,0 +1,116 @@
+package io.sieve.ui;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.javalin.http.staticfiles.Location;
+import io.sieve.platform.ClusterConfig;
+import io.sieve.stream.QueryClient;
+import io.sieve.stream.Topics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web page people keep open while queries run: the queries and their state, a form to start
+ * one, live progress pushed by server-sent events, recent frames, and an Abort button.
+ * Everything is served from this process; the page loads nothing from elsewhere.
+ */
+public final class SieveUi implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SieveUi.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Javalin server;
+    private final AutoCloseable progressFollower;
+    private final FrameGallery gallery;
+    private final List<SseClient> clients = new CopyOnWriteArrayList<>();
+
+    private SieveUi(ClusterConfig cluster, Topics topics, List<String> classes, String host, int port, boolean withGallery) {
+        QueryClient queries = new QueryClient(cluster, topics);
+        ProgressBoard board = new ProgressBoard();
+        gallery = withGallery ? new FrameGallery(cluster, topics, 20, entry -> broadcast("frame", entry)) : null;
+        server = Javalin.create(config -> {
+            config.jetty.host = host;
+            config.jetty.port = port;
+            config.staticFiles.add("/public", Location.CLASSPATH);
+            config.routes.get("/api/queries", ctx -> ctx.contentType("application/json").result(json(board.all())));
+            config.routes.get("/api/classes", ctx -> ctx.contentType("application/json").result(json(classes)));
+            config.routes.get("/api/frames", ctx -> ctx.contentType("application/json")
+                    .result(json(gallery == null ? List.of() : gallery.recent())));
+            config.routes.post("/api/queries", ctx -> start(ctx, queries, classes));
+            config.routes.post("/api/queries/{id}/abort", ctx -> {
+                String id = ctx.pathParam("id");
+                if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+                    ctx.status(400).contentType("application/json").result(json(Map.of("errors", List.of("Unknown query id."))));
+                    return;
+                }
+                queries.abort(id);
+                ctx.status(202).contentType("application/json").result(json(Map.of("aborting", id)));
+            });
+            config.routes.sse("/api/events", client -> {
+                client.keepAlive();
+                client.onClose(() -> clients.remove(client));
+                clients.add(client);
+            });
+        });
+        server.start();
+        progressFollower = queries.followProgress(p -> broadcast("progress", board.update(p)));
+    }
+
+    /** Starts the page on {@code host:port}; a port of 0 picks a free one. */
+    public static SieveUi start(ClusterConfig cluster, Topics topics, List<String> classes, String host, int port, boolean withGallery) {
+        return new SieveUi(cluster, topics, classes, host, port, withGallery);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    private static void start(Context ctx, QueryClient queries, List<String> classes) {
+        QueryForm form = new QueryForm(ctx.formParam("id"), ctx.formParam("target"), ctx.formParam("cameras"),
+                "on".equals(ctx.formParam("live")) || "true".equals(ctx.formParam("live")), ctx.formParam("expected"),
+                ctx.formParam("from"), ctx.formParam("to"));
+        List<String> errors = form.errors(classes);
+        if (!errors.isEmpty()) {
+            ctx.status(400).contentType("application/json").result(json(Map.of("errors", errors)));
+            return;
+        }
+        queries.send(form.toCommand());
+        ctx.status(201).contentType("application/json").result(json(Map.of("started", form.id())));
+    }
+
+    private void broadcast(String event, Object data) {
+        String payload = json(data);
+        for (SseClient client : clients) {
+            try {
+                client.sendEvent(event, payload);
+            } catch (RuntimeException e) {
+                clients.remove(client);
+            }
+        }
+    }
+
+    private static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        progressFollower.close();
+        if (gallery != null) {
+            gallery.close();
+        }
+        clients.forEach(SseClient::close);
+        server.stop();
+        LOG.info("UI stopped");
+    }
+}
