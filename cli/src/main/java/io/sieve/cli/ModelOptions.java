@@ -1,7 +1,6 @@
 package io.sieve.cli;
 
 import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.model.ModelCard;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +52,5 @@ final class ModelOptions {
         } catch (IOException e) {
             return List.of();
         }
-    }
-
-    static List<ModelCard> zooCards() {
-        return zooNames().stream().map(n -> ModelCard.read(zoo().resolve(n + ".card.json"))).toList();
     }
 }

@@ -9,7 +9,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * The CIFAR-10 "binary version" files: records of one label byte and 3,072 pixel bytes (1,024
@@ -89,14 +88,5 @@ public final class Cifar10 {
             images.add(new Image(SIDE, SIDE, 3, Image.Layout.CHW, Arrays.copyOfRange(raw, at + 1, at + RECORD_BYTES)));
         }
         return new LabelledImages(file.getFileName() + (first > 0 ? "[" + first + ":" + (first + n) + "]" : ""), images, labels);
-    }
-
-    /** Every training batch file in {@code dir}, in name order. */
-    public static List<Path> trainingFiles(Path dir) {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> f.getFileName().toString().matches("data_batch_\\d+\\.bin")).sorted().toList();
-        } catch (IOException e) {
-            throw new DataException("cannot list " + dir + ": " + e.getMessage(), e);
-        }
     }
 }
