@@ -7,6 +7,7 @@ import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.cascade.filter.DifferenceFilter;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -46,11 +47,14 @@ public final class CascadeTopology {
 
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
                                  MeterRegistry meters, Clock clock) {
-        return build(builder, topics, stages, selected, Aggregation.off(), meters, clock);
+        return build(builder, topics, stages, selected, new DifferenceFilter(0), Aggregation.off(), meters, clock);
     }
 
+    /**
+     * @param filter the difference filter stage 0 applies within each batch (threshold 0 = off)
+     */
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                 Aggregation aggregation, MeterRegistry meters, Clock clock) {
+                                 DifferenceFilter filter, Aggregation aggregation, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -71,7 +75,7 @@ public final class CascadeTopology {
             var decoder = topics.frames(s).valueSerde().deserializer();
             StageMetrics metrics = new StageMetrics(meters, s, stage.model().name());
             KStream<String, Routed> routed = builder.stream(input.name(), input.consumed().withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(stage, decoder, metrics, clock, QUERY_STATES_STORE), Named.as("stage-" + s));
+                    .process(() -> new StageProcessor(stage, decoder, metrics, clock, QUERY_STATES_STORE, filter), Named.as("stage-" + s));
             var branches = routed.split(Named.as("route-stage-" + s + "-"));
             branches.branch((k, v) -> v.kind() == Routed.Kind.PREDICTION, Branched.withConsumer(decided -> decided
                     .mapValues(v -> (Prediction) v.record(), Named.as("stage-" + s + "-prediction"))

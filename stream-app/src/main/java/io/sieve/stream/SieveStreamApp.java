@@ -3,6 +3,7 @@ package io.sieve.stream;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.platform.ClusterConfig;
 import java.nio.file.Path;
@@ -62,8 +63,8 @@ public final class SieveStreamApp implements AutoCloseable {
             createTopics(cluster, config, topics, selected, cascade.stages().size());
             var aggregation = new CascadeTopology.Aggregation(config.aggregates(selected), cascade.calibration(),
                     Duration.ofMillis(config.progressMillis()), config.partitions());
-            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected, aggregation, meters,
-                    Clock.systemUTC());
+            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected,
+                    new DifferenceFilter(config.filterThreshold()), aggregation, meters, Clock.systemUTC());
             streams = new KafkaStreams(topology, streamsProperties(cluster, config));
             streams.setUncaughtExceptionHandler(e -> {
                 LOG.error("stream thread failed; shutting this instance down", e);

@@ -20,6 +20,7 @@ final class StageMetrics {
     private final DistributionSummary inferenceMicros;
     private final DistributionSummary batchSize;
     private final Counter skippedAborted;
+    private final Counter reused;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
     StageMetrics(MeterRegistry registry, int stage, String model) {
@@ -36,6 +37,9 @@ final class StageMetrics {
                 .publishPercentiles(0.5, 0.9, 0.99).tags("stage", this.stage, "model", model).register(registry);
         this.skippedAborted = Counter.builder("sieve.stage.frames.skipped").description("frames of aborted queries, not run")
                 .tags("stage", this.stage, "model", model).register(registry);
+        this.reused = Counter.builder("sieve.stage.frames.reused")
+                .description("frames that took an earlier frame's result through the difference filter")
+                .tags("stage", this.stage, "model", model).register(registry);
         this.batchSize = DistributionSummary.builder("sieve.stage.batch.frames").description("frames per model call")
                 .tags("stage", this.stage, "model", model).register(registry);
     }
@@ -48,6 +52,10 @@ final class StageMetrics {
         for (int i = 0; i < frames; i++) {
             inferenceMicros.record(microsPerFrame);
         }
+    }
+
+    void reused(int frames) {
+        reused.increment(frames);
     }
 
     void skippedAborted() {

@@ -14,8 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import io.sieve.cascade.filter.DifferenceFilter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -37,6 +40,9 @@ import org.slf4j.LoggerFactory;
  */
 final class StageProcessor extends ContextualProcessor<String, byte[], String, Routed> {
     private static final Logger LOG = LoggerFactory.getLogger(StageProcessor.class);
+    /** The stage number and model name predictions decided by the difference filter carry. */
+    static final int FILTER_STAGE = -1;
+    static final String FILTER_MODEL = "difference-filter";
 
     private final CascadeStage stage;
     private final Deserializer<FrameBatch> decoder;
@@ -44,15 +50,18 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final Clock clock;
     private final List<String> classNames;
     private final String queryStatesStore;
+    private final DifferenceFilter filter;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
-    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock, String queryStatesStore) {
+    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock, String queryStatesStore,
+                   DifferenceFilter filter) {
         this.stage = stage;
         this.decoder = decoder;
         this.metrics = metrics;
         this.clock = clock;
         this.classNames = stage.model().card().classes();
         this.queryStatesStore = queryStatesStore;
+        this.filter = filter;
     }
 
     @Override
@@ -105,9 +114,28 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         if (frames.isEmpty()) {
             return;
         }
+        if (stage.index() == 0 && filter.enabled()) {
+            markFollowers(frames, images);
+        }
+        // Followers (set by the difference filter) take their reference's result; only references run the model.
+        Map<Long, Integer> referencePosition = new HashMap<>();
+        List<Image> referenceImages = new ArrayList<>();
+        List<Frame> referenceFrames = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            Frame frame = frames.get(i);
+            if (frame.getFollows() != null && !referencePosition.containsKey(frame.getFollows())) {
+                frame = Frame.newBuilder(frame).setFollows(null).build();
+                frames.set(i, frame);
+            }
+            if (frame.getFollows() == null) {
+                referencePosition.put(frame.getSequence(), referenceFrames.size());
+                referenceFrames.add(frame);
+                referenceImages.add(images.get(i));
+            }
+        }
         List<StageDecision> decisions;
         try {
-            decisions = stage.apply(images);
+            decisions = stage.apply(referenceImages);
         } catch (ModelException | IllegalArgumentException e) {
             LOG.error("stage {} ({}) failed on a batch of {} frames from {}-{}@{}: {}", stage.index(), stage.model().name(),
                     frames.size(), source.topic(), source.partition(), source.offset(), e.getMessage());
@@ -118,23 +146,47 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         }
         List<Frame> unsure = new ArrayList<>();
         int exited = 0;
-        for (int i = 0; i < frames.size(); i++) {
-            Frame frame = frames.get(i);
-            StageDecision decision = decisions.get(i);
+        int reused = 0;
+        for (Frame frame : frames) {
+            boolean follower = frame.getFollows() != null;
+            StageDecision decision = decisions.get(referencePosition.get(follower ? frame.getFollows() : frame.getSequence()));
             List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
-            trail.add(new StageResult(stage.index(), decision.model(), decision.label(), decision.confidence(),
-                    decision.micros(), decision.exits()));
-            if (decision.exits()) {
-                exited++;
-                context().forward(record.withKey(frame.getCameraId()).withValue(Routed.prediction(prediction(frame, decision, trail))));
+            if (follower && decision.exits()) {
+                reused++;
+                trail.add(new StageResult(FILTER_STAGE, FILTER_MODEL, decision.label(), decision.confidence(), 0L, true));
+                context().forward(record.withKey(frame.getCameraId())
+                        .withValue(Routed.prediction(prediction(frame, FILTER_STAGE, FILTER_MODEL, decision, trail))));
+            } else if (follower) {
+                unsure.add(frame);
             } else {
-                unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).build());
+                trail.add(new StageResult(stage.index(), decision.model(), decision.label(), decision.confidence(),
+                        decision.micros(), decision.exits()));
+                if (decision.exits()) {
+                    exited++;
+                    context().forward(record.withKey(frame.getCameraId())
+                            .withValue(Routed.prediction(prediction(frame, stage.index(), decision.model(), decision, trail))));
+                } else {
+                    unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).build());
+                }
             }
         }
         if (!unsure.isEmpty()) {
             context().forward(record.withValue(Routed.nextStage(new FrameBatch(batch.getCameraId(), unsure))));
         }
-        metrics.batch(frames.size(), exited, decisions.get(0).micros());
+        if (!decisions.isEmpty()) {
+            metrics.batch(referenceFrames.size(), exited, decisions.get(0).micros());
+        }
+        metrics.reused(reused);
+    }
+
+    /** Marks each frame that barely differs from an earlier one of the batch as its follower. */
+    private void markFollowers(List<Frame> frames, List<Image> images) {
+        int[] reference = filter.references(images);
+        for (int i = 0; i < frames.size(); i++) {
+            if (reference[i] != i) {
+                frames.set(i, Frame.newBuilder(frames.get(i)).setFollows(frames.get(reference[i]).getSequence()).build());
+            }
+        }
     }
 
     private String problem(Frame frame) {
@@ -164,15 +216,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 frame.getLayout() == PixelLayout.CHW ? Image.Layout.CHW : Image.Layout.HWC, pixels);
     }
 
-    private Prediction prediction(Frame frame, StageDecision decision, List<StageResult> trail) {
+    private Prediction prediction(Frame frame, int decidingStage, String model, StageDecision decision, List<StageResult> trail) {
         return Prediction.newBuilder()
                 .setCameraId(frame.getCameraId())
                 .setSequence(frame.getSequence())
                 .setCaptureTime(frame.getCaptureTime())
                 .setQueryId(frame.getQueryId())
                 .setQueryPosition(frame.getQueryPosition())
-                .setDecidingStage(stage.index())
-                .setModel(decision.model())
+                .setDecidingStage(decidingStage)
+                .setModel(model)
                 .setLabel(decision.label())
                 .setLabelName(decision.label() < classNames.size() ? classNames.get(decision.label()) : "")
                 .setConfidence(decision.confidence())

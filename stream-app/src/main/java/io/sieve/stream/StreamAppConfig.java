@@ -22,10 +22,11 @@ import java.util.stream.Collectors;
  * @param aggregate       whether this instance aggregates query progress ({@code sieve.aggregate}: true, false, or
  *                        "auto" = where stage 0 runs)
  * @param progressMillis  interval of progress records while a query changes ({@code sieve.progress.interval.ms})
+ * @param filterThreshold difference filter threshold, mean absolute difference per sample; 0 = off ({@code sieve.filter.threshold})
  */
 public record StreamAppConfig(String stages, String applicationId, String topicPrefix, int partitions, short replication,
                               int modelThreads, String metricsHost, int metricsPort, Path stateDir, String aggregate,
-                              long progressMillis) {
+                              long progressMillis, double filterThreshold) {
 
     public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
         try {
@@ -40,7 +41,8 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
                     Integer.parseInt(cluster.setting("metrics.port", "9400")),
                     Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())),
                     cluster.setting("aggregate", "auto"),
-                    Long.parseLong(cluster.setting("progress.interval.ms", "500")));
+                    Long.parseLong(cluster.setting("progress.interval.ms", "500")),
+                    Double.parseDouble(cluster.setting("filter.threshold", "0")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid number in the stream app settings: " + e.getMessage(), e);
         }

@@ -3,6 +3,7 @@ package io.sieve.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.model.Image;
 import io.sieve.cascade.model.ModelStage;
@@ -41,6 +42,8 @@ class CascadeTopologyTest {
     private final Topics topics = new Topics("", "mock://topology-" + UUID.randomUUID());
     private final List<CascadeStage> stages = new ArrayList<>();
     private final Random random = new Random(3);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    private DifferenceFilter filter = new DifferenceFilter(0);
     private TopologyTestDriver driver;
 
     @AfterEach
@@ -136,9 +139,32 @@ class CascadeTopologyTest {
         assertThat(predictions().readValuesToList()).hasSize(3);
     }
 
+    @Test
+    void followersOfTheDifferenceFilterTakeTheirReferencesLabelAtWhicheverStageItIsDecided() {
+        List<Frame> still = new ArrayList<>();
+        Frame first = frames("cam-5", 1, 32).get(0);
+        for (int i = 0; i < 10; i++) {
+            still.add(Frame.newBuilder(first).setSequence(i).build());
+        }
+        filter = new DifferenceFilter(1.0);
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
+        input(0).pipeInput("cam-5", encode(new FrameBatch("cam-5", still)));
+        List<Prediction> predictions = predictions().readValuesToList();
+        assertThat(predictions).hasSize(10);
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 1)).hasSize(1);
+        List<Prediction> reused = predictions.stream().filter(p -> p.getDecidingStage() == StageProcessor.FILTER_STAGE).toList();
+        assertThat(reused).hasSize(9).allSatisfy(p -> {
+            assertThat(p.getModel()).isEqualTo(StageProcessor.FILTER_MODEL);
+            assertThat(p.getLabel()).isEqualTo(predictions.stream().filter(q -> q.getDecidingStage() == 1).findFirst().orElseThrow().getLabel());
+        });
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "1").counter().count()).isEqualTo(1);
+        assertThat(meters.get("sieve.stage.frames.reused").tag("stage", "1").counter().count()).isEqualTo(9);
+    }
+
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
         stages.addAll(Arrays.asList(cascade));
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, new SimpleMeterRegistry(), Clock.systemUTC());
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, filter, CascadeTopology.Aggregation.off(),
+                meters, Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.cascade.calibration.ReliabilityTable;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.model.ModelStage;
 import io.sieve.cascade.runtime.CascadeStage;
@@ -62,7 +63,8 @@ class QueryTopologyTest {
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
         var aggregation = new CascadeTopology.Aggregation(true, calibration, Duration.ofMillis(500), 1);
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), aggregation, meters, Clock.systemUTC());
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), new DifferenceFilter(0), aggregation, meters,
+                Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");

@@ -1,0 +1,66 @@
+package io.sieve.cascade.estimate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.cascade.data.Cifar10;
+import io.sieve.cascade.data.DataException;
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.cascade.runtime.StageDecision;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default cascade's decisions on the whole test batch, replayed in 200 seeded random orders:
+ * the 95% intervals for accuracy and for the number of automobiles must cover the truth in at
+ * least 93% of replays at 10, 25, 50 and 100% progress. Writes the table EVALUATION.md quotes to
+ * cascade/target/coverage.md.
+ */
+@Tag("integration")
+class CoverageIT {
+    private static final double[] PROGRESS = {0.10, 0.25, 0.50, 1.00};
+
+    @Test
+    void intervalsOnTheTestBatchCoverTheTruth() throws Exception {
+        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
+        LabelledImages test;
+        try {
+            test = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())));
+        } catch (DataException e) {
+            Assumptions.abort("skipped: " + e.getMessage());
+            return;
+        }
+        Path cascadeFile = home.resolve("models/cascades/default.cascade.json");
+        List<CoverageCheck.Decision> decisions = new ArrayList<>();
+        List<StageCalibration> calibration;
+        int target;
+        try (Cascade cascade = Cascade.load(cascadeFile, 2)) {
+            calibration = cascade.calibration();
+            assertThat(calibration).as("calibration tables in " + cascadeFile).isNotEmpty();
+            target = cascade.stages().get(0).model().card().classes().indexOf("automobile");
+            for (int start = 0; start < test.size(); start += 500) {
+                int end = Math.min(test.size(), start + 500);
+                List<List<StageDecision>> trails = cascade.classify(test.images().subList(start, end));
+                for (int i = 0; i < trails.size(); i++) {
+                    StageDecision d = trails.get(i).get(trails.get(i).size() - 1);
+                    decisions.add(new CoverageCheck.Decision(d.stage(), d.confidence(), d.label(), test.labels()[start + i]));
+                }
+            }
+        }
+        Map<Double, double[]> coverage = CoverageCheck.run(decisions, calibration, 10, target, 200, PROGRESS, 2026);
+        StringBuilder table = new StringBuilder("| progress | accuracy interval covers | automobile-count interval covers |\n| ---: | ---: | ---: |\n");
+        coverage.forEach((share, c) -> table.append(String.format("| %.0f%% | %.1f%% | %.1f%% |%n", 100 * share, 100 * c[0], 100 * c[1])));
+        Files.writeString(home.resolve("cascade/target/coverage.md"), table.toString());
+        System.out.print(table);
+        coverage.forEach((share, c) -> {
+            assertThat(c[0]).as("accuracy coverage at %.0f%%", 100 * share).isGreaterThanOrEqualTo(0.93);
+            assertThat(c[1]).as("automobile-count coverage at %.0f%%", 100 * share).isGreaterThanOrEqualTo(0.93);
+        });
+    }
+}
