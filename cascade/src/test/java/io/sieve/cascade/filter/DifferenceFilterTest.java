@@ -36,4 +36,21 @@ class DifferenceFilterTest {
         assertThat(DifferenceFilter.meanAbsoluteDifference(grey(10), grey(250))).isEqualTo(240.0);
         assertThatThrownBy(() -> new DifferenceFilter(-1)).hasMessageContaining("[0, 255]");
     }
+
+    @Test
+    void theSweepCountsModelCallsAndAgreementBatchByBatch() {
+        // Two scenes of four nearly identical frames each; the labels change with the scene.
+        List<Image> frames = List.of(grey(10), grey(11), grey(10), grey(12), grey(200), grey(201), grey(199), grey(200));
+        int[] labels = {1, 1, 1, 2, 5, 5, 5, 5};
+        var points = FilterEvaluation.sweep(frames, labels, 4, new double[] {0, 3, 100});
+        assertThat(points.get(0).modelCalls()).isEqualTo(8);
+        assertThat(points.get(0).agreement()).isEqualTo(1.0);
+        // Threshold 3: one reference per scene; frame 3 (label 2) wrongly takes label 1.
+        assertThat(points.get(1).modelCalls()).isEqualTo(2);
+        assertThat(points.get(1).agreement()).isEqualTo(7 / 8.0);
+        // Batches of 4 are never merged, so even a huge threshold needs one call per batch.
+        assertThat(points.get(2).modelCalls()).isEqualTo(2);
+        assertThat(FilterEvaluation.best(points, 0.99)).isEqualTo(points.get(0));
+        assertThat(FilterEvaluation.best(points, 0.8).reduction()).isEqualTo(4.0);
+    }
 }

@@ -1,0 +1,106 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.FilterEvaluation;
+import io.sieve.cascade.model.Image;
+import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.model.Prediction;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.cascade.runtime.StageDecision;
+import io.sieve.producer.SourceFrame;
+import io.sieve.producer.VideoSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "filter", mixinStandardHelpOptions = true,
+        description = {"Calibrate the difference filter on a video: the threshold that saves the most expensive-model calls",
+            "while agreeing with the expensive model run on every frame at least --agreement of the time; then the whole",
+            "cascade behind that filter. Set the result as sieve.filter.threshold for live cameras."})
+final class FilterCommand implements Callable<Integer> {
+    @Option(names = "--video", required = true, description = "Video file or URL (decoded by ffmpeg).")
+    String video;
+
+    @Option(names = "--model", defaultValue = "resnet20", description = "The expensive model (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--cascade", defaultValue = "${sys:sieve.home:-.}/models/cascades/default.cascade.json",
+            description = "Cascade to run behind the filter (default: ${DEFAULT-VALUE}).")
+    Path cascade;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Frames per record as the producer would send them (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--agreement", defaultValue = "0.99", description = "Minimum label agreement (default: ${DEFAULT-VALUE}).")
+    double agreement;
+
+    @Override
+    public Integer call() {
+        List<Image> frames = new ArrayList<>();
+        try (VideoSource source = new VideoSource(video, "camera", 32, 32, null)) {
+            for (SourceFrame f = source.next(); f != null; f = source.next()) {
+                frames.add(f.image());
+            }
+        }
+        int[] expensive;
+        try (ModelStage stage = ModelStage.load(ModelOptions.card(model), 2)) {
+            List<Prediction> predictions = stage.predict(frames);
+            expensive = predictions.stream().mapToInt(Prediction::label).toArray();
+        }
+        double[] thresholds = {0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30};
+        List<FilterEvaluation.Point> points = FilterEvaluation.sweep(frames, expensive, batch, thresholds);
+        System.out.printf("%d frames of %s, batches of %d; agreement with %s on every frame%n%n", frames.size(), video, batch, model);
+        System.out.println("| threshold (mean abs. difference) | model calls | fewer calls | agreement |");
+        System.out.println("| ---: | ---: | ---: | ---: |");
+        for (FilterEvaluation.Point p : points) {
+            System.out.printf("| %.1f | %d | %.1fx | %.2f%% |%n", p.threshold(), p.modelCalls(), p.reduction(), 100 * p.agreement());
+        }
+        FilterEvaluation.Point best = FilterEvaluation.best(points, agreement);
+        if (best == null) {
+            System.out.printf("%nNo threshold reaches %.1f%% agreement.%n", 100 * agreement);
+            return 1;
+        }
+        System.out.printf("%nChosen: threshold %.1f: %d of %d frames run %s (%.1fx fewer calls) at %.2f%% agreement.%n",
+                best.threshold(), best.modelCalls(), best.frames(), model, best.reduction(), 100 * best.agreement());
+        cascadeBehindFilter(frames, expensive, best.threshold());
+        return 0;
+    }
+
+    /** The cascade on the filter's reference frames: how many reach its last (expensive) stage, and overall agreement. */
+    private void cascadeBehindFilter(List<Image> frames, int[] expensive, double threshold) {
+        DifferenceFilter filter = new DifferenceFilter(threshold);
+        int lastStageCalls = 0;
+        int agree = 0;
+        try (Cascade c = Cascade.load(cascade, 2)) {
+            int last = c.stages().size() - 1;
+            for (int start = 0; start < frames.size(); start += batch) {
+                List<Image> chunk = frames.subList(start, Math.min(frames.size(), start + batch));
+                int[] refs = filter.references(chunk);
+                List<Image> references = new ArrayList<>();
+                List<Integer> positions = new ArrayList<>();
+                for (int i = 0; i < refs.length; i++) {
+                    if (refs[i] == i) {
+                        positions.add(i);
+                        references.add(chunk.get(i));
+                    }
+                }
+                List<List<StageDecision>> trails = c.classify(references);
+                int[] labels = new int[chunk.size()];
+                for (int r = 0; r < trails.size(); r++) {
+                    StageDecision decision = trails.get(r).get(trails.get(r).size() - 1);
+                    labels[positions.get(r)] = decision.label();
+                    lastStageCalls += decision.stage() == last ? 1 : 0;
+                }
+                for (int i = 0; i < refs.length; i++) {
+                    agree += labels[refs[i]] == expensive[start + i] ? 1 : 0;
+                }
+            }
+            System.out.printf("Cascade %s behind the filter: %d of %d frames reach its last stage (%.1fx fewer expensive calls), "
+                            + "%.2f%% agreement with %s on every frame.%n", c.name(), lastStageCalls, frames.size(),
+                    (double) frames.size() / Math.max(1, lastStageCalls), 100.0 * agree / frames.size(), model);
+        }
+    }
+}
