@@ -55,6 +55,42 @@ public final class CascadeTopology {
      */
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
                                  DifferenceFilter filter, Aggregation aggregation, MeterRegistry meters, Clock clock) {
+        addQueryStates(builder, topics);
+        addStages(builder, topics, stages, selected, filter, meters, clock);
+        if (aggregation.enabled()) {
+            addAggregation(builder, topics, stages, aggregation, clock);
+        }
+        return builder.build();
+    }
+
+    /** The stages alone: the data path, which the app runs in its own Kafka Streams instance. */
+    public static Topology buildStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
+                                       DifferenceFilter filter, MeterRegistry meters, Clock clock) {
+        addQueryStates(builder, topics);
+        addStages(builder, topics, stages, selected, filter, meters, clock);
+        return builder.build();
+    }
+
+    /**
+     * The query aggregation alone: the control path, run in a Kafka Streams instance of its own so that
+     * an abort or a final result never waits behind batches of frames.
+     */
+    public static Topology buildQueries(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
+                                        Clock clock) {
+        addQueryStates(builder, topics);
+        addAggregation(builder, topics, stages, aggregation, clock);
+        return builder.build();
+    }
+
+    private static void addQueryStates(StreamsBuilder builder, Topics topics) {
+        var queryStates = topics.queryStates();
+        builder.globalTable(queryStates.name(), queryStates.consumed().withName("read-query-states"),
+                Materialized.<String, QueryCommand, KeyValueStore<Bytes, byte[]>>as(QUERY_STATES_STORE)
+                        .withKeySerde(queryStates.keySerde()).withValueSerde(queryStates.valueSerde()));
+    }
+
+    private static void addStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
+                                  DifferenceFilter filter, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -65,10 +101,6 @@ public final class CascadeTopology {
         }
         var predictions = topics.predictions();
         var deadLetters = topics.deadLetters();
-        var queryStates = topics.queryStates();
-        builder.globalTable(queryStates.name(), queryStates.consumed().withName("read-query-states"),
-                Materialized.<String, QueryCommand, KeyValueStore<Bytes, byte[]>>as(QUERY_STATES_STORE)
-                        .withKeySerde(queryStates.keySerde()).withValueSerde(queryStates.valueSerde()));
         for (int s : selected.stream().sorted().toList()) {
             CascadeStage stage = stages.get(s);
             var input = topics.stageInput(s);
@@ -90,10 +122,6 @@ public final class CascadeTopology {
                     .mapValues(v -> (DeadLetter) v.record(), Named.as("stage-" + s + "-dead-letter"))
                     .to(deadLetters.name(), deadLetters.produced().withName("stage-" + s + "-to-dead-letters")), "dead-letters"));
         }
-        if (aggregation.enabled()) {
-            addAggregation(builder, topics, stages, aggregation, clock);
-        }
-        return builder.build();
     }
 
     /**

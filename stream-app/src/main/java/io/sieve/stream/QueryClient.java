@@ -68,6 +68,27 @@ public final class QueryClient {
                 r -> listener.accept(r.value()), false);
     }
 
+    /** The topic's partitions; a topic that does not exist yet is created by the broker on first look and appears shortly. */
+    private static List<TopicPartition> partitions(KafkaConsumer<String, ?> consumer, String topic) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            List<TopicPartition> found = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (!found.isEmpty()) {
+                return found;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " has no partitions; is the stream app running?");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
     private <V> AutoCloseable follow(String topic, Deserializer<V> deserializer, boolean fromBeginning,
                                      Predicate<ConsumerRecord<String, V>> match, Consumer<ConsumerRecord<String, V>> action,
                                      boolean once) {
@@ -75,8 +96,7 @@ public final class QueryClient {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer);
-        List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        List<TopicPartition> partitions = partitions(consumer, topic);
         consumer.assign(partitions);
         if (fromBeginning) {
             consumer.seekToBeginning(partitions);

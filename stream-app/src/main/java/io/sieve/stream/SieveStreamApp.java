@@ -22,7 +22,6 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,52 +34,64 @@ public final class SieveStreamApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SieveStreamApp.class);
 
     private final Cascade cascade;
-    private final KafkaStreams streams;
+    private final List<KafkaStreams> instances;
     private final PrometheusMeterRegistry meters;
     private final MetricsServer metricsServer;
-    private final KafkaStreamsMetrics streamsMetrics;
+    private final List<KafkaStreamsMetrics> streamsMetrics;
     private final Set<Integer> selected;
 
-    private SieveStreamApp(Cascade cascade, KafkaStreams streams, PrometheusMeterRegistry meters, MetricsServer metricsServer,
-                           KafkaStreamsMetrics streamsMetrics, Set<Integer> selected) {
+    private SieveStreamApp(Cascade cascade, List<KafkaStreams> instances, PrometheusMeterRegistry meters, MetricsServer metricsServer,
+                           List<KafkaStreamsMetrics> streamsMetrics, Set<Integer> selected) {
         this.cascade = cascade;
-        this.streams = streams;
+        this.instances = instances;
         this.meters = meters;
         this.metricsServer = metricsServer;
         this.streamsMetrics = streamsMetrics;
         this.selected = selected;
     }
 
-    /** Loads the cascade, creates missing topics, and starts processing; returns once Kafka Streams is running. */
+    /**
+     * Loads the cascade, creates missing topics, and starts processing; returns once Kafka Streams is
+     * running. The stages (data path) and the query aggregation (control path) run as two Kafka
+     * Streams instances, so that aborts and results never queue behind batches of frames.
+     */
     public static SieveStreamApp start(Path cascadeFile, ClusterConfig cluster, StreamAppConfig config, Duration startTimeout) {
         Cascade cascade = Cascade.load(cascadeFile, config.modelThreads());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        List<KafkaStreams> instances = new ArrayList<>();
+        List<KafkaStreamsMetrics> streamsMetrics = new ArrayList<>();
         MetricsServer metricsServer = null;
-        KafkaStreams streams = null;
         try {
             Set<Integer> selected = config.selectedStages(cascade.stages().size());
             Topics topics = new Topics(config.topicPrefix(), cluster.registryUrl());
             createTopics(cluster, config, topics, selected, cascade.stages().size());
-            var aggregation = new CascadeTopology.Aggregation(config.aggregates(selected), cascade.calibration(),
-                    Duration.ofMillis(config.progressMillis()), config.partitions());
-            Topology topology = CascadeTopology.build(new StreamsBuilder(), topics, cascade.stages(), selected,
-                    new DifferenceFilter(config.filterThreshold()), aggregation, meters, Clock.systemUTC());
-            streams = new KafkaStreams(topology, streamsProperties(cluster, config));
-            streams.setUncaughtExceptionHandler(e -> {
-                LOG.error("stream thread failed; shutting this instance down", e);
-                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-            });
-            KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
-            streamsMetrics.bindTo(meters);
+            Clock clock = Clock.systemUTC();
+            instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
+                    new DifferenceFilter(config.filterThreshold()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
+            if (config.aggregates(selected)) {
+                var aggregation = new CascadeTopology.Aggregation(true, cascade.calibration(), Duration.ofMillis(config.progressMillis()),
+                        config.partitions());
+                instances.add(new KafkaStreams(CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade.stages(), aggregation,
+                        clock), streamsProperties(cluster, config, config.applicationId() + "-queries")));
+            }
+            for (KafkaStreams streams : instances) {
+                streams.setUncaughtExceptionHandler(e -> {
+                    LOG.error("stream thread failed; shutting this instance down", e);
+                    return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                });
+                KafkaStreamsMetrics bound = new KafkaStreamsMetrics(streams);
+                bound.bindTo(meters);
+                streamsMetrics.add(bound);
+            }
             if (config.metricsPort() > 0) {
                 metricsServer = new MetricsServer(meters, config.metricsHost(), config.metricsPort());
             }
-            awaitRunning(streams, startTimeout);
-            return new SieveStreamApp(cascade, streams, meters, metricsServer, streamsMetrics, selected);
-        } catch (RuntimeException e) {
-            if (streams != null) {
-                streams.close(Duration.ofSeconds(10));
+            for (KafkaStreams streams : instances) {
+                awaitRunning(streams, startTimeout);
             }
+            return new SieveStreamApp(cascade, instances, meters, metricsServer, streamsMetrics, selected);
+        } catch (RuntimeException e) {
+            instances.forEach(streams -> streams.close(Duration.ofSeconds(10)));
             if (metricsServer != null) {
                 metricsServer.close();
             }
@@ -90,15 +101,16 @@ public final class SieveStreamApp implements AutoCloseable {
         }
     }
 
-    static Properties streamsProperties(ClusterConfig cluster, StreamAppConfig config) {
+    static Properties streamsProperties(ClusterConfig cluster, StreamAppConfig config, String applicationId) {
         Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
         // The user's settings (security, exactly-once off, more threads, ...) win over these defaults.
         props.putAll(cluster.kafkaProperties());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         return props;
     }
 
@@ -177,8 +189,10 @@ public final class SieveStreamApp implements AutoCloseable {
         return cascade;
     }
 
+    /** RUNNING only when every Kafka Streams instance of the app runs. */
     public KafkaStreams.State state() {
-        return streams.state();
+        return instances.stream().map(KafkaStreams::state).filter(st -> st != KafkaStreams.State.RUNNING).findFirst()
+                .orElse(KafkaStreams.State.RUNNING);
     }
 
     public Integer metricsPort() {
@@ -191,8 +205,8 @@ public final class SieveStreamApp implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.close(Duration.ofSeconds(30));
-        streamsMetrics.close();
+        instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
+        streamsMetrics.forEach(KafkaStreamsMetrics::close);
         if (metricsServer != null) {
             metricsServer.close();
         }
