@@ -22,6 +22,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +109,9 @@ public final class SieveStreamApp implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+        // An undecodable query command or prediction is set aside, not allowed to stop the app.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topicPrefix() + Topics.RAW_DEAD_LETTERS);
         // The user's settings (security, exactly-once off, more threads, ...) win over these defaults.
         props.putAll(cluster.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -126,6 +130,7 @@ public final class SieveStreamApp implements AutoCloseable {
         names.add(topics.predictions().name());
         names.add(topics.deadLetters().name());
         names.add(topics.progress().name());
+        names.add(topics.rawDeadLetters());
         List<NewTopic> wanted = new ArrayList<>();
         for (String name : names) {
             wanted.add(new NewTopic(name, config.partitions(), config.replication())

@@ -24,6 +24,7 @@ public final class Topics {
     public static final String QUERIES = "queries";
     public static final String PROGRESS = "progress";
     public static final String QUERY_STATES = "query-states";
+    public static final String RAW_DEAD_LETTERS = "dead-letters-raw";
 
     private final String prefix;
     private final String registryUrl;
@@ -67,6 +68,15 @@ public final class Topics {
     /** Every query's running answer, keyed by query id. */
     public Topic<String, Progress> progress() {
         return new Topic<>(prefix + PROGRESS, Serdes.String(), avro(Progress.getClassSchema()));
+    }
+
+    /**
+     * Records of the control topics (queries, predictions, query states) that cannot be decoded, as
+     * Kafka Streams' own dead-letter records: the original key and value bytes, with the exception
+     * in the headers. (Frames are decoded by the stages, which write {@link #deadLetters()}.)
+     */
+    public String rawDeadLetters() {
+        return prefix + RAW_DEAD_LETTERS;
     }
 
     public String registryUrl() {

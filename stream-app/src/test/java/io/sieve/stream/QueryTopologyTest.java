@@ -68,6 +68,8 @@ class QueryTopologyTest {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.putAll(SieveStreamApp.streamsProperties(io.sieve.platform.ClusterConfig.embeddedDefaults(),
+                StreamAppConfig.from(io.sieve.platform.ClusterConfig.embeddedDefaults(), Path.of(".")), "query-test"));
         driver = new TopologyTestDriver(topology, props);
         progress = driver.createOutputTopic(topics.progress().name(), new StringDeserializer(), topics.progress().valueSerde().deserializer());
     }
@@ -118,6 +120,16 @@ class QueryTopologyTest {
         assertThat(progress.isEmpty()).isTrue();
         assertThat(meters.get("sieve.stage.frames.skipped").tag("stage", "0").counter().count()).isEqualTo(20);
         assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).isEqualTo(20);
+    }
+
+    @Test
+    void aMalformedQueryCommandIsSetAsideAndTheNextOneStillWorks() {
+        driver.createInputTopic(topics.queries().name(), new StringSerializer(), new ByteArraySerializer())
+                .pipeInput("q-bad", new byte[] {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff});
+        // Kafka Streams' default handler would stop the application here; the configured one logs and goes on.
+        command("q4", QueryAction.START, QueryMode.RETROSPECTIVE, 5L, List.of());
+        frames("cam-4", "q4", 5, 0);
+        assertThat(last(progress.readValuesToList()).getState()).isEqualTo(QueryState.DONE);
     }
 
     @Test
