@@ -48,6 +48,12 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
     }
 
     /** Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id. */
+    /** Fails, naming the URL and the cause, unless the registry answers. */
+    public void requireReachable() {
+        String url = baseUrl + "/subjects";
+        send(HttpRequest.newBuilder(URI.create(url)).GET(), url, "schema registry check failed");
+    }
+
     @Override
     public int register(String subject, Schema schema) {
         return idFor(subject, schema, "/subjects/" + encode(subject) + "/versions",
@@ -104,16 +110,16 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
-            throw new SchemaRegistryException("schema registry unreachable at " + url + " (connection refused)", e);
+            throw new SchemaRegistryException("schema registry unreachable at " + url + " (connection refused)", e, true);
         } catch (IOException e) {
-            throw new SchemaRegistryException("schema registry unreachable at " + url + ": " + e, e);
+            throw new SchemaRegistryException("schema registry unreachable at " + url + ": " + e, e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SchemaRegistryException("interrupted while calling the schema registry at " + url, e);
         }
         if (response.statusCode() / 100 != 2) {
             throw new SchemaRegistryException(failure + ": registry at " + url + " answered HTTP "
-                    + response.statusCode() + ": " + response.body());
+                    + response.statusCode() + ": " + response.body(), null, response.statusCode() >= 500);
         }
         try {
             return JSON.readTree(response.body());

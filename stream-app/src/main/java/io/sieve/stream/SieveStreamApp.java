@@ -57,6 +57,9 @@ public final class SieveStreamApp implements AutoCloseable {
      * Streams instances, so that aborts and results never queue behind batches of frames.
      */
     public static SieveStreamApp start(Path cascadeFile, ClusterConfig cluster, StreamAppConfig config, Duration startTimeout) {
+        if (!cluster.registryUrl().startsWith(io.sieve.serde.SchemaRegistry.IN_MEMORY_SCHEME)) {
+            new io.sieve.serde.HttpSchemaRegistry(cluster.registryUrl()).requireReachable();
+        }
         Cascade cascade = Cascade.load(cascadeFile, config.modelThreads());
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         List<KafkaStreams> instances = new ArrayList<>();

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Deserializer;
 import io.sieve.schemas.QueryAction;
+import io.sieve.serde.SchemaRegistryException;
+import org.apache.kafka.streams.errors.StreamsException;
 import io.sieve.schemas.QueryCommand;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -88,6 +90,14 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             if (batch == null) {
                 throw new IllegalArgumentException("null value: a frame batch was expected");
             }
+        } catch (SchemaRegistryException e) {
+            if (e.registryUnavailable()) {
+                // An outage is no fault of the record: stop (and restart later) rather than dead-letter good frames.
+                throw new StreamsException("schema registry unavailable while decoding " + source.topic() + "-" + source.partition()
+                        + "@" + source.offset() + ": " + e.getMessage(), e);
+            }
+            deadLetter(record, source, "undecodable record: " + e.getMessage(), null, record.value(), "unknown schema");
+            return;
         } catch (RuntimeException e) {
             deadLetter(record, source, "undecodable record: " + e.getMessage(), null, record.value(), "undecodable");
             return;

@@ -140,6 +140,29 @@ class CascadeTopologyTest {
     }
 
     @Test
+    void aRegistryOutageStopsTheStageInsteadOfDeadLetteringGoodFrames() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        Topics unreachable = new Topics("", "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7");
+        stages.add(stage(0, "tiny_logits", 0.5));
+        stages.add(last(1, "tiny_softmax"));
+        var topology = CascadeTopology.build(new StreamsBuilder(), unreachable, stages, Set.of(0, 1), new SimpleMeterRegistry(),
+                Clock.systemUTC());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "outage-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props);
+        var in = driver.createInputTopic(unreachable.stageInputName(0), new StringSerializer(), new ByteArraySerializer());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> in.pipeInput("cam-6", new byte[] {0, 0, 0, 0, 7, 2, 4, 6}))
+                .hasStackTraceContaining("schema registry unavailable")
+                .hasStackTraceContaining(String.valueOf(closedPort));
+        assertThat(driver.createOutputTopic(unreachable.deadLetters().name(), new StringDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer()).isEmpty()).isTrue();
+    }
+
+    @Test
     void followersOfTheDifferenceFilterTakeTheirReferencesLabelAtWhicheverStageItIsDecided() {
         List<Frame> still = new ArrayList<>();
         Frame first = frames("cam-5", 1, 32).get(0);
