@@ -12,7 +12,9 @@ import java.util.stream.Collectors;
  * {@code SIEVE_*} environment variables (see {@link ClusterConfig}).
  *
  * @param stages          which cascade stages this instance runs ({@code sieve.stages}: "all" or e.g. "0" or "1,2")
- * @param applicationId   Kafka Streams application id ({@code sieve.application.id}); instances sharing it share the work
+ * @param applicationId   Kafka Streams application id ({@code sieve.application.id}); instances sharing it share the
+ *                        work, so it defaults to one id per set of stages: {@code sieve-cascade} for all of them,
+ *                        {@code sieve-cascade-stage-1} for stage 1 alone
  * @param topicPrefix     prefix of every topic name ({@code sieve.topic.prefix})
  * @param partitions      partitions of the topics the app creates if missing ({@code sieve.topic.partitions})
  * @param replication     their replication factor ({@code sieve.topic.replication})
@@ -30,9 +32,12 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
 
     public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
         try {
+            String stages = cluster.setting("stages", "all");
+            String defaultId = "all".equalsIgnoreCase(stages.trim()) ? "sieve-cascade"
+                    : "sieve-cascade-stage-" + stages.trim().replace(",", "-").replace(" ", "");
             return new StreamAppConfig(
-                    cluster.setting("stages", "all"),
-                    cluster.setting("application.id", "sieve-cascade"),
+                    stages,
+                    cluster.setting("application.id", defaultId),
                     cluster.setting("topic.prefix", ""),
                     Integer.parseInt(cluster.setting("topic.partitions", "4")),
                     Short.parseShort(cluster.setting("topic.replication", "1")),
