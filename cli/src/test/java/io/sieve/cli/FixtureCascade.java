@@ -16,6 +16,11 @@ final class FixtureCascade {
     }
 
     static Path write(Path dir) throws Exception {
+        return write(dir, 0.105);
+    }
+
+    /** @param threshold stage 0's exit threshold; above 1 sends every frame on to stage 1 */
+    static Path write(Path dir, double threshold) throws Exception {
         Path fixtures = home().resolve("cascade/src/test/resources/fixtures");
         int[][] confusion = new int[10][10];
         for (int i = 0; i < 10; i++) {
@@ -25,7 +30,7 @@ final class FixtureCascade {
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         CascadeDefinition definition = new CascadeDefinition("fixture", List.of(
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_logits.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, reliability, confusion),
+                        ConfidenceMeasure.MAX_PROBABILITY, threshold, null, null, reliability, confusion),
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_softmax.card.json").toString(),
                         ConfidenceMeasure.MAX_PROBABILITY, null, null, null, reliability, confusion)), null);
         Path file = dir.resolve("fixture.cascade.json");

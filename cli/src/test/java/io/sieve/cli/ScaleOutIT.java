@@ -1,0 +1,184 @@
+package io.sieve.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.platform.ClusterConfig;
+import io.sieve.platform.PlatformConfig;
+import io.sieve.platform.testing.IntegrationTest;
+import io.sieve.platform.testing.PlatformExtension;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.ProducerRun;
+import io.sieve.producer.SyntheticSource;
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryState;
+import io.sieve.stream.QueryClient;
+import io.sieve.stream.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Several stream-app JVMs on one multi-partition topic: they share the work, and losing one loses nothing. */
+@IntegrationTest
+class ScaleOutIT {
+    private static final int FRAMES = 4000;
+
+    @Test
+    void twoInstancesShareTheFramesAndOneKilledHalfwayLosesAndDoublesNothing(PlatformConfig platform, @TempDir Path dir) throws Exception {
+        Path cascade = FixtureCascade.write(dir);
+        String prefix = "scale-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
+        QueryClient queries = new QueryClient(cluster, topics);
+        AtomicReference<Progress> done = new AtomicReference<>();
+        Process a = streamApp(platform, prefix, dir.resolve("a"), cascade, "all", 0);
+        Process b = streamApp(platform, prefix, dir.resolve("b"), cascade, "all", 0);
+        awaitRunning(dir.resolve("a"), dir.resolve("b"));
+        try (AutoCloseable follow = queries.followProgress(p -> {
+            if (p.getState() == QueryState.DONE) {
+                done.set(p);
+            }
+        })) {
+            queries.send(QueryCommand.newBuilder().setQueryId("q-scale").setAction(QueryAction.START).setExpectedFrames((long) FRAMES)
+                    .setIssuedTime(Instant.now()).build());
+            produce(cluster, topics, FRAMES / 2);
+            awaitPredictions(platform, topics, FRAMES / 4, Duration.ofSeconds(120));
+            b.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            produce(cluster, topics, FRAMES / 2);
+            Map<String, Integer> predictions = awaitPredictions(platform, topics, FRAMES, Duration.ofSeconds(240));
+            assertThat(predictions).hasSize(FRAMES);
+            assertThat(predictions.values()).allSatisfy(count -> assertThat(count).isEqualTo(1));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (done.get() == null && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(done.get()).as("the query completes").isNotNull();
+            assertThat(done.get().getFramesSeen()).isEqualTo(FRAMES);
+        } finally {
+            a.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            b.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void twoInstancesOfTheExpensiveStageAloneBothTakeWork(PlatformConfig platform, @TempDir Path dir) throws Exception {
+        // Stage 0 passes every frame on, so that all of them need the expensive stage.
+        Path cascade = FixtureCascade.write(dir, 2.0);
+        String prefix = "split-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
+        int[] ports = PlatformExtension.freePorts(2);
+        Process cheap = streamApp(platform, prefix, dir.resolve("cheap"), cascade, "0", 0);
+        Process first = streamApp(platform, prefix, dir.resolve("e1"), cascade, "1", ports[0]);
+        Process second = streamApp(platform, prefix, dir.resolve("e2"), cascade, "1", ports[1]);
+        // Both expensive instances must be in the group (RUNNING after their rebalance) before frames arrive.
+        awaitRunning(dir.resolve("cheap"), dir.resolve("e1"), dir.resolve("e2"));
+        try {
+            produce(cluster, topics, 2000);
+            Map<String, Integer> predictions = awaitPredictions(platform, topics, 2000, Duration.ofSeconds(240));
+            assertThat(predictions).hasSize(2000);
+            assertThat(predictions.values()).allSatisfy(count -> assertThat(count).isEqualTo(1));
+            assertThat(expensiveFrames(ports[0])).as("frames run by expensive-stage instance 1").isGreaterThan(0);
+            assertThat(expensiveFrames(ports[1])).as("frames run by expensive-stage instance 2").isGreaterThan(0);
+        } finally {
+            for (Process p : List.of(cheap, first, second)) {
+                p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private static void awaitRunning(Path... dirs) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        for (Path dir : dirs) {
+            Path log = dir.resolve("stream-app.log");
+            while (!(Files.exists(log) && Files.readString(log).contains("Running stages"))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("stream app in " + dir + " did not start:\n" + (Files.exists(log) ? Files.readString(log) : ""));
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private static double expensiveFrames(int port) throws Exception {
+        String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return body.lines().filter(l -> l.startsWith("sieve_stage_frames_in_total") && l.contains("stage=\"1\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private static int produced;
+
+    private static void produce(ClusterConfig cluster, Topics topics, int frames) {
+        List<SyntheticSource> cameras = new ArrayList<>();
+        for (int c = 0; c < 8; c++) {
+            cameras.add(new SyntheticSource("cam-" + c + "-" + produced, 32, 32, frames / 8));
+        }
+        produced++;
+        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
+            ProducerRun.run(cameras, publisher, 0, "q-scale", new AtomicBoolean(), n -> { });
+        }
+    }
+
+    /** Predictions per frame (camera/sequence), once {@code expected} frames have one or the time is up. */
+    private static Map<String, Integer> awaitPredictions(PlatformConfig platform, Topics topics, int expected, Duration timeout) {
+        Map<String, Integer> counts = new HashMap<>();
+        try (var consumer = new KafkaConsumer<String, Prediction>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), topics.predictions().valueSerde().deserializer())) {
+            consumer.subscribe(List.of(topics.predictions().name()));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (counts.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.value().getCameraId() + "/" + r.value().getSequence(), 1, Integer::sum));
+            }
+            // A little longer, so that a duplicate would be seen.
+            long settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < settle) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.value().getCameraId() + "/" + r.value().getSequence(), 1, Integer::sum));
+            }
+        }
+        return counts;
+    }
+
+    private static Process streamApp(PlatformConfig platform, String prefix, Path dir, Path cascade, String stages, int metricsPort)
+            throws Exception {
+        Path home = FixtureCascade.home();
+        Files.createDirectories(dir);
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dsieve.home=" + home, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas",
+                "-jar", home.resolve("cli/target/sieve-cli.jar").toString(), "stream", "--cascade", cascade.toString(), "--stages", stages)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream-app.log").toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("SIEVE_BOOTSTRAP_SERVERS", platform.bootstrapServers());
+        env.put("SIEVE_REGISTRY_URL", platform.registryUrl());
+        env.put("SIEVE_TOPIC_PREFIX", prefix);
+        env.put("SIEVE_APPLICATION_ID", prefix + "app-" + stages);
+        env.put("SIEVE_METRICS_PORT", Integer.toString(metricsPort));
+        env.put("SIEVE_STATE_DIR", dir.resolve("state").toString());
+        // A killed instance's partitions move on after its session times out: 10 s instead of the default 45 s.
+        env.put("SIEVE_KAFKA_SESSION_TIMEOUT_MS", "10000");
+        return builder.start();
+    }
+}
