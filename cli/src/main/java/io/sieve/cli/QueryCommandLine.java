@@ -32,7 +32,7 @@ final class QueryCommandLine {
     }
 
     static String validQueryId(String id) {
-        if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+        if (!QueryClient.isValidName(id)) {
             throw new IllegalArgumentException("query id '" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
         }
         return id;

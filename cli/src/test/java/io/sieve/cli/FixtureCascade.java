@@ -3,12 +3,41 @@ package io.sieve.cli;
 import io.sieve.cascade.calibration.ReliabilityTable;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.platform.PlatformConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.List;
 
 /** A two-stage cascade of the tiny untrained test models, with calibration tables, for fast end-to-end tests. */
 final class FixtureCascade {
     private FixtureCascade() {
+    }
+
+    /**
+     * Starts {@code ./sieve stream} in its own JVM, as a deployment runs it, against the given
+     * platform, with its log in {@code dir/stream-app.log}.
+     *
+     * @param metricsPort 0 for no metrics endpoint
+     */
+    static Process streamApp(PlatformConfig platform, String prefix, Path dir, Path cascade, String stages, int metricsPort)
+            throws Exception {
+        Path home = home();
+        Files.createDirectories(dir);
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dsieve.home=" + home, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas",
+                "-jar", home.resolve("cli/target/sieve-cli.jar").toString(), "stream", "--cascade", cascade.toString(), "--stages", stages)
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream-app.log").toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("SIEVE_BOOTSTRAP_SERVERS", platform.bootstrapServers());
+        env.put("SIEVE_REGISTRY_URL", platform.registryUrl());
+        env.put("SIEVE_TOPIC_PREFIX", prefix);
+        env.put("SIEVE_APPLICATION_ID", prefix + "app-" + stages);
+        env.put("SIEVE_METRICS_PORT", Integer.toString(metricsPort));
+        env.put("SIEVE_STATE_DIR", dir.resolve("state").toString());
+        // A killed instance's partitions move on after its session times out: 10 s instead of the default 45 s.
+        env.put("SIEVE_KAFKA_SESSION_TIMEOUT_MS", "10000");
+        return builder.start();
     }
 
     static Path home() {

@@ -100,7 +100,7 @@ class QueryLifecycleIT {
         Topics topics = new Topics(prefix, platform.registryUrl());
         QueryClient queries = new QueryClient(cluster, topics);
         ProgressLog progress = new ProgressLog();
-        Process app = streamApp(platform, prefix, dir, cascade);
+        Process app = FixtureCascade.streamApp(platform, prefix, dir, cascade, "all", 0);
         try (AutoCloseable follow = queries.followProgress(progress::add)) {
             queries.send(QueryCommand.newBuilder().setQueryId("q").setAction(QueryAction.START).setExpectedFrames(3000L)
                     .setIssuedTime(Instant.now()).build());
@@ -110,7 +110,7 @@ class QueryLifecycleIT {
             if (kill) {
                 progress.await(p -> p.getFramesSeen() >= 1000, Duration.ofSeconds(120));
                 app.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                app = streamApp(platform, prefix, dir, cascade);
+                app = FixtureCascade.streamApp(platform, prefix, dir, cascade, "all", 0);
             }
             return progress.await(p -> p.getState() == QueryState.DONE, Duration.ofSeconds(180));
         } catch (AssertionError e) {
@@ -118,23 +118,6 @@ class QueryLifecycleIT {
         } finally {
             app.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
-    }
-
-    private static Process streamApp(PlatformConfig platform, String prefix, Path dir, Path cascade) throws Exception {
-        Path home = FixtureCascade.home();
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dsieve.home=" + home, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas",
-                "-jar", home.resolve("cli/target/sieve-cli.jar").toString(), "stream", "--cascade", cascade.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream-app.log").toFile()));
-        Map<String, String> env = builder.environment();
-        env.put("SIEVE_BOOTSTRAP_SERVERS", platform.bootstrapServers());
-        env.put("SIEVE_REGISTRY_URL", platform.registryUrl());
-        env.put("SIEVE_TOPIC_PREFIX", prefix);
-        env.put("SIEVE_APPLICATION_ID", prefix + "app");
-        env.put("SIEVE_METRICS_PORT", "0");
-        env.put("SIEVE_STATE_DIR", dir.resolve("state").toString());
-        java.nio.file.Files.createDirectories(dir);
-        return builder.start();
     }
 
     private static ClusterConfig cluster(PlatformConfig platform, String prefix, Path dir) {

@@ -3,27 +3,25 @@ package io.sieve.ui;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
+import io.sieve.stream.QueryClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The page's "start a query" form, validated field by field; every problem is reported, none silently fixed. */
 record QueryForm(String id, String target, String cameras, boolean live, String expected, String from, String to) {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-
     /** The problems with this form, empty when it is valid. */
     List<String> errors(List<String> classes) {
         List<String> errors = new ArrayList<>();
-        if (id == null || !NAME.matcher(id).matches()) {
+        if (!QueryClient.isValidName(id)) {
             errors.add("Query id must be 1-64 letters, digits, '.', '_' or '-'.");
         }
         if (target != null && !target.isBlank() && !classes.contains(target)) {
             errors.add("Target class must be one of: " + String.join(", ", classes) + ".");
         }
         for (String camera : cameraList()) {
-            if (!NAME.matcher(camera).matches()) {
+            if (!QueryClient.isValidName(camera)) {
                 errors.add("Camera names must be 1-64 letters, digits, '.', '_' or '-'.");
                 break;
             }

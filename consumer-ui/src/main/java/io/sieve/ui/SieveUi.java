@@ -45,7 +45,7 @@ public final class SieveUi implements AutoCloseable {
             config.routes.post("/api/queries", ctx -> start(ctx, queries, classes));
             config.routes.post("/api/queries/{id}/abort", ctx -> {
                 String id = ctx.pathParam("id");
-                if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
+                if (!QueryClient.isValidName(id)) {
                     ctx.status(400).contentType("application/json").result(json(Map.of("errors", List.of("Unknown query id."))));
                     return;
                 }

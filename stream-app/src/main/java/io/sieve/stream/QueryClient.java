@@ -26,6 +26,13 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Starts and aborts queries, and follows their commands and progress, for the CLI, the producer and the UI. */
 public final class QueryClient {
+    /** What a query id (and a camera name) may be: 1-64 letters, digits, '.', '_' or '-'. */
+    public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
+    public static boolean isValidName(String name) {
+        return name != null && NAME.matcher(name).matches();
+    }
+
     private final ClusterConfig cluster;
     private final Topics topics;
 
