@@ -200,6 +200,54 @@ class ResNet(nn.Module):
         return self.classifier(self.features(x))
 
 
+class OnnxTeacher:
+    """Runs an exported ONNX classifier in PyTorch so a student can be distilled from it.
+
+    PyTorch cannot import ONNX and Debian ships no ONNX Runtime for Python, but the zoo's exports
+    use only a handful of operators (batch norm is folded into Conv on export), so interpreting the
+    graph node by node is exact and short. An unsupported operator is an error naming it."""
+
+    def __init__(self, path):
+        import onnx
+        from onnx import numpy_helper
+        graph = onnx.load(str(path)).graph
+        self.weights = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in graph.initializer}
+        # Attributes decoded once here, not on every training batch.
+        self.nodes = [(n, {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}) for n in graph.node]
+        self.input = graph.input[0].name
+        self.output = graph.output[0].name
+        supported = {"Conv", "Relu", "Add", "MaxPool", "GlobalAveragePool", "Flatten", "Gemm"}
+        unsupported = {n.op_type for n, _ in self.nodes} - supported
+        if unsupported:
+            sys.exit(f"{path}: cannot distil from a graph with operators {sorted(unsupported)}")
+
+    @torch.no_grad()
+    def __call__(self, x):
+        values = dict(self.weights)
+        values[self.input] = x
+        for node, a in self.nodes:
+            args = [values[name] for name in node.input]
+            if node.op_type == "Conv":
+                pads = a.get("pads", [0, 0, 0, 0])
+                out = F.conv2d(args[0], args[1], args[2] if len(args) > 2 else None, stride=a.get("strides", 1),
+                               padding=(pads[0], pads[1]), groups=a.get("group", 1))
+            elif node.op_type == "Relu":
+                out = F.relu(args[0])
+            elif node.op_type == "Add":
+                out = args[0] + args[1]
+            elif node.op_type == "MaxPool":
+                out = F.max_pool2d(args[0], a["kernel_shape"], a.get("strides"))
+            elif node.op_type == "GlobalAveragePool":
+                out = args[0].mean(dim=(2, 3), keepdim=True)
+            elif node.op_type == "Flatten":
+                out = torch.flatten(args[0], a.get("axis", 1))
+            else:  # Gemm
+                w = args[1].t() if a.get("transB", 0) else args[1]
+                out = args[0] @ w + (args[2] if len(args) > 2 else 0)
+            values[node.output[0]] = out
+        return values[self.output]
+
+
 # name -> (constructor, epochs, max learning rate, description)
 ZOO = {
     "sievenet_s": (lambda: SieveNet(16), 30, 0.1, "Sieve's depthwise-separable CNN, width 16"),
@@ -210,8 +258,14 @@ ZOO = {
     "alexnet_shallow": (lambda: AlexNet(shallow=True), 20, 0.05, "CIFAR AlexNet without its 4th conv layer"),
     "alexnet": (AlexNet, 20, 0.05, "CIFAR AlexNet, 5 conv + 3 FC, batch norm"),
     "resnet56": (lambda: ResNet(9), 40, 0.1, "ResNet-56 (1x1-conv shortcuts)"),
+    "sievenet_m_kd": (lambda: SieveNet(32), 40, 0.1, "SieveNet width 32, distilled from ResNet-20"),
 }
-DEFAULT_SET = [n for n in ZOO if n != "resnet56"]
+# Students and the exported model they learn from. A cascade's accuracy loss counts disagreements
+# with its last stage, so a cheap stage that imitates the expensive one may exit more frames.
+TEACHERS = {"sievenet_m_kd": "resnet20"}
+DISTILLATION_TEMPERATURE = 4.0
+DISTILLATION_WEIGHT = 0.9
+DEFAULT_SET = [n for n in ZOO if n not in ("resnet56", "sievenet_m_kd")] + ["sievenet_m_kd"]
 
 
 def count_macs(model):
@@ -251,6 +305,14 @@ def train_one(name, splits, args):
         xtr, ytr = xtr[:args.limit], ytr[:args.limit]
     torch.manual_seed(args.seed)
     model = ctor()
+    teacher = None
+    if name in TEACHERS:
+        teacher_path = Path(args.out) / f"{TEACHERS[name]}.onnx"
+        if not teacher_path.is_file():
+            sys.exit(f"[{name}] needs its teacher {teacher_path}: train {TEACHERS[name]} first")
+        teacher = OnnxTeacher(teacher_path)
+        print(f"[{name}] distilling from {teacher_path} (T={DISTILLATION_TEMPERATURE}, "
+              f"weight {DISTILLATION_WEIGHT})", flush=True)
     batch = 128
     steps = math.ceil(len(xtr) / batch)
     opt = torch.optim.SGD(model.parameters(), lr=max_lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -265,7 +327,13 @@ def train_one(name, splits, args):
         for s in range(steps):
             idx = perm[s * batch:(s + 1) * batch]
             xb = normalise(augment(xtr[idx]))
-            loss = F.cross_entropy(model(xb), ytr[idx])
+            logits = model(xb)
+            loss = F.cross_entropy(logits, ytr[idx])
+            if teacher is not None:
+                t = DISTILLATION_TEMPERATURE
+                soft = F.kl_div(F.log_softmax(logits / t, 1), F.softmax(teacher(xb) / t, 1),
+                                reduction="batchmean") * t * t
+                loss = DISTILLATION_WEIGHT * soft + (1 - DISTILLATION_WEIGHT) * loss
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -302,7 +370,10 @@ def export(name, model, description, epochs, max_lr, n_train, splits, args):
         "test_accuracy": round(accuracy(model, xte, yte), 4),
         "training": {
             "recipe": f"SGD nesterov momentum 0.9, weight decay 5e-4, batch 128, one-cycle lr max {max_lr} "
-                      f"(25% warm-up), {epochs} epochs, random 4-px padded crop + horizontal flip",
+                      f"(25% warm-up), {epochs} epochs, random 4-px padded crop + horizontal flip"
+                      + (f"; distilled from {TEACHERS[name]} (KL at temperature {DISTILLATION_TEMPERATURE}, "
+                         f"weight {DISTILLATION_WEIGHT}, cross-entropy {1 - DISTILLATION_WEIGHT:.1f})"
+                         if name in TEACHERS else ""),
             "epochs": epochs,
             "training_images": n_train,
             "validation_split": f"{VALIDATION_FILE} records {VALIDATION_FIRST_RECORD}-9999",
