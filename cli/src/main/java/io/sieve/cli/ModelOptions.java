@@ -1,11 +1,16 @@
 package io.sieve.cli;
 
 import io.sieve.cascade.data.Cifar10;
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.model.ModelStage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run models on CIFAR-10: where the data is, threads, batch size. */
@@ -25,6 +30,18 @@ final class ModelOptions {
 
     Path cifar() {
         return data != null ? Cifar10.locate(List.of(data)) : Cifar10.locate(Cifar10.defaultLocations(home(), System.getenv()));
+    }
+
+    /** Every model's predictions and timings on {@code data} (batches of --batch, --threads), a progress bar each. */
+    List<ModelScores> score(List<Path> cards, LabelledImages data) {
+        List<ModelScores> scores = new ArrayList<>();
+        for (Path card : cards) {
+            try (ModelStage stage = ModelStage.load(card, threads);
+                 ProgressBar bar = Progress.bar("scoring " + stage.name(), data.size(), "img")) {
+                scores.add(ModelScores.measure(stage, data, batch, bar::stepBy));
+            }
+        }
+        return scores;
     }
 
     static Path zoo() {
