@@ -105,6 +105,13 @@ public record ClusterConfig(String bootstrapServers, String registryUrl, Map<Str
         return new ClusterConfig(bootstrapServers, registryUrl, clientProperties, copy);
     }
 
+    /** This configuration with one more Kafka client property (e.g. {@code num.stream.threads}). */
+    public ClusterConfig withClientProperty(String name, String value) {
+        Map<String, String> copy = new TreeMap<>(clientProperties);
+        copy.put(name, value);
+        return new ClusterConfig(bootstrapServers, registryUrl, copy, settings);
+    }
+
     /** Properties for a Kafka client of this cluster: bootstrap servers plus every pass-through property. */
     public Map<String, Object> kafkaProperties() {
         Map<String, Object> props = new TreeMap<>(clientProperties);

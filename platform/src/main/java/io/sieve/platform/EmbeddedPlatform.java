@@ -96,14 +96,27 @@ public final class EmbeddedPlatform {
         return stopped;
     }
 
+    /**
+     * Stops the broker and starts it again on the same data, as an operator restarting it would: every
+     * topic, committed offset and transaction survives. For fault-injection tests.
+     */
+    public void restartBroker() {
+        kafka.stop();
+        launchKafka(config.dataDir().resolve("kafka").resolve("server.properties"), false);
+    }
+
     private void startKafka(boolean detach) {
         Path kafkaDir = config.dataDir().resolve("kafka");
         deleteRecursively(kafkaDir);
         Path properties = writeServerProperties(kafkaDir);
+        runToCompletion(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"), "kafka.tools.StorageTool", "format", "-t",
+                Uuid.randomUuid().toString(), "-c", properties.toString()), kafkaDir.resolve("format.log"));
+        launchKafka(properties, detach);
+    }
+
+    private void launchKafka(Path properties, boolean detach) {
         String java = javaExecutable();
         String classpath = System.getProperty("java.class.path");
-        runToCompletion(List.of(java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
-                Uuid.randomUuid().toString(), "-c", properties.toString()), kafkaDir.resolve("format.log"));
         ProcessHandle process = kafka.start(List.of(java, "-Xms256m", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
                 "-cp", classpath, KAFKA_MAIN, properties.toString()), detach);
         kafka.awaitReady(process, () -> kafkaAnswers(Duration.ofSeconds(2)), START_TIMEOUT);

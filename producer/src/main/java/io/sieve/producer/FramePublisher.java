@@ -5,6 +5,7 @@ import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.serde.AvroSerde;
+import io.sieve.serde.RecordLimits;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -22,15 +24,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes frames to the frames topic, keyed by camera, a batch of up to {@code batchFrames}
  * consecutive frames of one camera per record. The producer is idempotent (acks=all) and its
  * memory is bounded: at most one pending batch per camera here, and Kafka's {@code buffer.memory}
- * beyond that, after which {@code send} blocks rather than grows.
+ * beyond that, after which {@code send} blocks rather than grows. A record never exceeds
+ * {@link RecordLimits#MAX_RECORD_BYTES}: a batch that would is sent early, and a single frame too large for any
+ * record is refused with the reason before it is queued.
  */
 public final class FramePublisher implements AutoCloseable {
-    private final KafkaProducer<String, FrameBatch> producer;
+    private static final int MAX_RECORD_BYTES = RecordLimits.MAX_RECORD_BYTES;
+    /** Room for the Avro and Kafka framing around the pixels of a batch, and a frame's own fields. */
+    private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
+    private static final int FRAME_OVERHEAD_BYTES = 256;
+
+    private final Producer<String, FrameBatch> producer;
     private final String topic;
     private final int batchFrames;
     private final Duration maxWait;
-    private final Map<String, List<Frame>> pending = new HashMap<>();
-    private final Map<String, Long> pendingSince = new HashMap<>();
+    private final Map<String, PendingBatch> pending = new HashMap<>();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private long sent;
@@ -40,7 +48,7 @@ public final class FramePublisher implements AutoCloseable {
                 AvroSerde.<FrameBatch>forValues(FrameBatch.getClassSchema(), cluster.registryUrl()).serializer()), topic, batchFrames, maxWait);
     }
 
-    FramePublisher(KafkaProducer<String, FrameBatch> producer, String topic, int batchFrames, Duration maxWait) {
+    FramePublisher(Producer<String, FrameBatch> producer, String topic, int batchFrames, Duration maxWait) {
         if (batchFrames < 1) {
             throw new IllegalArgumentException("frames per record must be at least 1, got " + batchFrames);
         }
@@ -57,15 +65,29 @@ public final class FramePublisher implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 8 * 1024 * 1024);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, MAX_RECORD_BYTES);
         props.putAll(cluster.kafkaProperties());
         return props;
+    }
+
+    /** A camera's frames not yet sent: when the first of them arrived, and roughly how many bytes they make. */
+    private static final class PendingBatch {
+        final List<Frame> frames = new ArrayList<>();
+        long since;
+        long bytes;
     }
 
     /** Adds a frame to its camera's batch, sending the batch when it is full or has waited long enough. */
     public void publish(SourceFrame source, String queryId, Long queryPosition) {
         throwIfFailed();
         var image = source.image();
+        long frameBytes = (long) image.pixels().length + FRAME_OVERHEAD_BYTES;
+        if (frameBytes > MAX_RECORD_BYTES - RECORD_OVERHEAD_BYTES) {
+            throw new SourceException("frame " + source.cameraId() + "/" + source.sequence() + " is " + image.width() + "x"
+                    + image.height() + "x" + image.channels() + " = " + image.pixels().length + " bytes, more than one Kafka record holds ("
+                    + MAX_RECORD_BYTES + " bytes); resize frames to the model's input before publishing (" + sent
+                    + " frames before it were sent)");
+        }
         Frame frame = Frame.newBuilder()
                 .setCameraId(source.cameraId())
                 .setSequence(source.sequence())
@@ -77,12 +99,16 @@ public final class FramePublisher implements AutoCloseable {
                 .setQueryId(queryId)
                 .setQueryPosition(queryPosition)
                 .build();
-        List<Frame> batch = pending.computeIfAbsent(source.cameraId(), c -> new ArrayList<>(batchFrames));
-        if (batch.isEmpty()) {
-            pendingSince.put(source.cameraId(), System.nanoTime());
+        PendingBatch batch = pending.computeIfAbsent(source.cameraId(), c -> new PendingBatch());
+        if (!batch.frames.isEmpty() && batch.bytes + frameBytes > MAX_RECORD_BYTES - RECORD_OVERHEAD_BYTES) {
+            send(source.cameraId());
         }
-        batch.add(frame);
-        if (batch.size() >= batchFrames) {
+        if (batch.frames.isEmpty()) {
+            batch.since = System.nanoTime();
+        }
+        batch.frames.add(frame);
+        batch.bytes += frameBytes;
+        if (batch.frames.size() >= batchFrames) {
             send(source.cameraId());
         }
         sendOverdue();
@@ -92,14 +118,16 @@ public final class FramePublisher implements AutoCloseable {
     public void sendOverdue() {
         long now = System.nanoTime();
         for (String camera : List.copyOf(pending.keySet())) {
-            if (!pending.get(camera).isEmpty() && now - pendingSince.get(camera) > maxWait.toNanos()) {
+            PendingBatch batch = pending.get(camera);
+            if (!batch.frames.isEmpty() && now - batch.since > maxWait.toNanos()) {
                 send(camera);
             }
         }
     }
 
     private void send(String camera) {
-        List<Frame> frames = pending.get(camera);
+        PendingBatch batch = pending.get(camera);
+        List<Frame> frames = batch.frames;
         int n = frames.size();
         producer.send(new ProducerRecord<>(topic, camera, new FrameBatch(camera, new ArrayList<>(frames))), (metadata, e) -> {
             if (e != null) {
@@ -110,12 +138,13 @@ public final class FramePublisher implements AutoCloseable {
         });
         sent += n;
         frames.clear();
+        batch.bytes = 0;
     }
 
     /** Sends every pending batch and waits until the broker has acknowledged all of them. */
     public void flush() {
         for (String camera : List.copyOf(pending.keySet())) {
-            if (!pending.get(camera).isEmpty()) {
+            if (!pending.get(camera).frames.isEmpty()) {
                 send(camera);
             }
         }

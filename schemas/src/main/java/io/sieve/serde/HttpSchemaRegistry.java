@@ -23,6 +23,8 @@ import org.apache.avro.Schema;
 public final class HttpSchemaRegistry implements SchemaRegistry {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CONFLICT = 409;
+    private static final int REGISTER_ATTEMPTS = 5;
 
     private final String baseUrl;
     private final HttpClient http;
@@ -47,17 +49,41 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         return baseUrl;
     }
 
-    /** Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id. */
     /** Fails, naming the URL and the cause, unless the registry answers. */
     public void requireReachable() {
         String url = baseUrl + "/subjects";
         send(HttpRequest.newBuilder(URI.create(url)).GET(), url, "schema registry check failed");
     }
 
+    /**
+     * Registers {@code schema} under {@code subject} (idempotent on the server) and returns its global id.
+     * Apicurio answers 409, or 500 with a unique-key violation, to the losers of clients creating a new
+     * subject or schema at the same moment (stream-app instances starting together); by then it exists,
+     * so registering again succeeds. A real outage still fails after the last attempt.
+     */
     @Override
     public int register(String subject, Schema schema) {
-        return idFor(subject, schema, "/subjects/" + encode(subject) + "/versions",
-                "schema " + schema.getFullName() + " could not be registered under subject " + subject);
+        String failure = "schema " + schema.getFullName() + " could not be registered under subject " + subject;
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return idFor(subject, schema, "/subjects/" + encode(subject) + "/versions", failure);
+            } catch (SchemaRegistryException e) {
+                boolean lostARace = e.httpStatus() == CONFLICT || e.httpStatus() >= 500;
+                if (!lostARace || attempt == REGISTER_ATTEMPTS) {
+                    throw e;
+                }
+                pause(Duration.ofMillis(50L * attempt));
+            }
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted while registering a schema", e);
+        }
     }
 
     /** The id of {@code schema} already registered under {@code subject}; never registers. */
@@ -119,7 +145,7 @@ public final class HttpSchemaRegistry implements SchemaRegistry {
         }
         if (response.statusCode() / 100 != 2) {
             throw new SchemaRegistryException(failure + ": registry at " + url + " answered HTTP "
-                    + response.statusCode() + ": " + response.body(), null, response.statusCode() >= 500);
+                    + response.statusCode() + ": " + response.body(), response.statusCode());
         }
         try {
             return JSON.readTree(response.body());

@@ -10,6 +10,7 @@ import org.apache.kafka.common.errors.SerializationException;
  */
 public class SchemaRegistryException extends SerializationException {
     private final boolean registryUnavailable;
+    private final int httpStatus;
 
     public SchemaRegistryException(String message) {
         this(message, null, false);
@@ -22,9 +23,22 @@ public class SchemaRegistryException extends SerializationException {
     public SchemaRegistryException(String message, Throwable cause, boolean registryUnavailable) {
         super(message, cause);
         this.registryUnavailable = registryUnavailable;
+        this.httpStatus = 0;
+    }
+
+    /** The registry answered with an error status; a server error (5xx) counts as an outage. */
+    public SchemaRegistryException(String message, int httpStatus) {
+        super(message);
+        this.registryUnavailable = httpStatus >= 500;
+        this.httpStatus = httpStatus;
     }
 
     public boolean registryUnavailable() {
         return registryUnavailable;
+    }
+
+    /** The registry's HTTP status, or 0 when it gave none (unreachable, or a malformed answer). */
+    public int httpStatus() {
+        return httpStatus;
     }
 }

@@ -77,6 +77,31 @@ class AvroSerdeIT {
                 .hasMessageContaining("/schemas/ids/" + ConfluentWireFormat.schemaId("t", bytes));
     }
 
+    @Test
+    void clientsRegisteringANewSubjectAtTheSameMomentAllGetItsId(PlatformConfig platform) throws Exception {
+        for (int round = 0; round < 5; round++) {
+            String subject = "race-" + java.util.UUID.randomUUID() + "-value";
+            var start = new java.util.concurrent.CountDownLatch(1);
+            var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<Integer>> ids = new java.util.ArrayList<>();
+                for (int client = 0; client < 8; client++) {
+                    ids.add(pool.submit(() -> {
+                        start.await();
+                        return new HttpSchemaRegistry(platform.registryUrl()).register(subject, Frame.getClassSchema());
+                    }));
+                }
+                start.countDown();
+                int first = ids.get(0).get();
+                for (var id : ids) {
+                    assertThat(id.get()).isEqualTo(first);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     private static <T extends SpecificRecord> void assertRoundTrip(PlatformConfig platform, String topic, Schema schema, T record) {
         Serde<T> writer = AvroSerde.forValues(schema, platform.registryUrl());
         Serde<T> reader = AvroSerde.forValues(schema, platform.registryUrl());

@@ -17,6 +17,7 @@ import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -26,10 +27,12 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 
 /**
- * Builds the cascade topology. Each selected stage reads its input topic (stage 0: {@code frames};
- * stage n: {@code frames-stage-n}) and writes predictions, the next stage's topic, and dead
- * letters. Running a subset of stages lets a stage scale on its own instances: e.g. one
- * application runs stage 0 and another, with more instances, runs only the expensive stage.
+ * Builds the cascade topology. Each run of consecutive selected stages reads the input topic of its
+ * first stage (stage 0: {@code frames}; stage n: {@code frames-stage-n}), runs its stages fused in
+ * one processor, and writes predictions, the topic of the stage after the run, and dead letters.
+ * Running a subset of stages lets a stage scale on its own instances: e.g. one application runs
+ * stage 0 and another, with more instances, runs only the expensive stage; frames cross a topic
+ * only between stages that run apart.
  */
 public final class CascadeTopology {
     private CascadeTopology() {
@@ -101,27 +104,47 @@ public final class CascadeTopology {
         }
         var predictions = topics.predictions();
         var deadLetters = topics.deadLetters();
-        for (int s : selected.stream().sorted().toList()) {
-            CascadeStage stage = stages.get(s);
+        for (List<Integer> run : consecutiveRuns(selected)) {
+            int s = run.get(0);
+            int last = run.get(run.size() - 1);
+            List<CascadeStage> fused = run.stream().map(stages::get).toList();
+            List<StageMetrics> metrics = fused.stream().map(stage -> new StageMetrics(meters, stage.index(), stage.model().name())).toList();
             var input = topics.stageInput(s);
             var decoder = topics.frames(s).valueSerde().deserializer();
-            StageMetrics metrics = new StageMetrics(meters, s, stage.model().name());
+            String name = s == last ? "stage-" + s : "stages-" + s + "-" + last;
             KStream<String, Routed> routed = builder.stream(input.name(), input.consumed().withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(stage, decoder, metrics, clock, QUERY_STATES_STORE, filter), Named.as("stage-" + s));
-            var branches = routed.split(Named.as("route-stage-" + s + "-"));
+                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter), Named.as(name));
+            var branches = routed.split(Named.as("route-" + name + "-"));
             branches.branch((k, v) -> v.kind() == Routed.Kind.PREDICTION, Branched.withConsumer(decided -> decided
-                    .mapValues(v -> (Prediction) v.record(), Named.as("stage-" + s + "-prediction"))
-                    .to(predictions.name(), predictions.produced().withName("stage-" + s + "-to-predictions")), "predictions"));
-            if (!stage.isLast()) {
-                var next = topics.frames(s + 1);
+                    .mapValues(v -> (Prediction) v.record(), Named.as(name + "-prediction"))
+                    .to(predictions.name(), predictions.produced().withName(name + "-to-predictions")), "predictions"));
+            if (!stages.get(last).isLast()) {
+                var next = topics.frames(last + 1);
                 branches.branch((k, v) -> v.kind() == Routed.Kind.NEXT_STAGE, Branched.withConsumer(unsure -> unsure
-                        .mapValues(v -> (FrameBatch) v.record(), Named.as("stage-" + s + "-unsure"))
-                        .to(next.name(), next.produced().withName("stage-" + s + "-to-stage-" + (s + 1))), "next"));
+                        .mapValues(v -> (FrameBatch) v.record(), Named.as(name + "-unsure"))
+                        .to(next.name(), next.produced().withName(name + "-to-stage-" + (last + 1))), "next"));
             }
             branches.defaultBranch(Branched.withConsumer(rejected -> rejected
-                    .mapValues(v -> (DeadLetter) v.record(), Named.as("stage-" + s + "-dead-letter"))
-                    .to(deadLetters.name(), deadLetters.produced().withName("stage-" + s + "-to-dead-letters")), "dead-letters"));
+                    .mapValues(v -> (DeadLetter) v.record(), Named.as(name + "-dead-letter"))
+                    .to(deadLetters.name(), deadLetters.produced().withName(name + "-to-dead-letters")), "dead-letters"));
         }
+    }
+
+    /** The selected stages as runs of consecutive indices, e.g. {0, 1, 3} -> [[0, 1], [3]]: each run is fused in one processor. */
+    static List<List<Integer>> consecutiveRuns(Set<Integer> selected) {
+        List<List<Integer>> runs = new ArrayList<>();
+        List<Integer> run = new ArrayList<>();
+        for (int s : selected.stream().sorted().toList()) {
+            if (!run.isEmpty() && run.get(run.size() - 1) != s - 1) {
+                runs.add(run);
+                run = new ArrayList<>();
+            }
+            run.add(s);
+        }
+        if (!run.isEmpty()) {
+            runs.add(run);
+        }
+        return runs;
     }
 
     /**

@@ -137,7 +137,7 @@ public final class SieveStreamApp implements AutoCloseable {
         List<NewTopic> wanted = new ArrayList<>();
         for (String name : names) {
             wanted.add(new NewTopic(name, config.partitions(), config.replication())
-                    .configs(Map.of("max.message.bytes", Integer.toString(8 * 1024 * 1024))));
+                    .configs(Map.of("max.message.bytes", Integer.toString(io.sieve.serde.RecordLimits.MAX_RECORD_BYTES))));
         }
         // Commands are compacted: the latest command of every query is all that matters, forever.
         for (String name : List.of(topics.queries().name(), topics.queryStates().name())) {

@@ -34,11 +34,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One cascade stage in the stream: decodes a batch of frames, runs the stage's model on all of
- * them in one call, and routes each frame: decided here -> a prediction; unsure -> the next stage's
- * topic, carrying this stage's result; unusable -> a dead letter with the reason and the record's
- * source topic, partition and offset. The model batch is exactly the record's frames, so nothing
- * is buffered across records and exactly-once needs no extra state.
+ * Consecutive cascade stages that one instance runs, fused: decodes a batch of frames, runs the
+ * first stage's model on all of them in one call, the next stage's on those it is unsure of, and so
+ * on, and routes each frame: decided -> a prediction; unsure after the last fused stage -> the next
+ * stage's topic, carrying every result so far; unusable -> a dead letter with the reason and the
+ * record's source topic, partition and offset. Fusing spares the frames a Kafka hop (serde, a
+ * broker round trip, a transaction commit) between stages of the same instance, which costs more
+ * per frame than a cheap model; topics between stages remain where stages scale apart. Each model
+ * batch is a subset of the record's frames, so nothing is buffered across records and exactly-once
+ * needs no extra state.
  */
 final class StageProcessor extends ContextualProcessor<String, byte[], String, Routed> {
     private static final Logger LOG = LoggerFactory.getLogger(StageProcessor.class);
@@ -46,22 +50,27 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     static final int FILTER_STAGE = -1;
     static final String FILTER_MODEL = "difference-filter";
 
-    private final CascadeStage stage;
+    private final List<CascadeStage> stages;
     private final Deserializer<FrameBatch> decoder;
-    private final StageMetrics metrics;
+    private final List<StageMetrics> metrics;
     private final Clock clock;
     private final List<String> classNames;
     private final String queryStatesStore;
     private final DifferenceFilter filter;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
-    StageProcessor(CascadeStage stage, Deserializer<FrameBatch> decoder, StageMetrics metrics, Clock clock, String queryStatesStore,
-                   DifferenceFilter filter) {
-        this.stage = stage;
+    /** @param stages consecutive stages of the cascade, cheapest first, with one metrics object each */
+    StageProcessor(List<CascadeStage> stages, Deserializer<FrameBatch> decoder, List<StageMetrics> metrics, Clock clock,
+                   String queryStatesStore, DifferenceFilter filter) {
+        if (stages.isEmpty() || stages.size() != metrics.size()) {
+            throw new IllegalArgumentException("one metrics object per stage needed, got " + stages.size() + " stages and "
+                    + metrics.size() + " metrics");
+        }
+        this.stages = List.copyOf(stages);
         this.decoder = decoder;
-        this.metrics = metrics;
+        this.metrics = List.copyOf(metrics);
         this.clock = clock;
-        this.classNames = stage.model().card().classes();
+        this.classNames = stages.get(stages.size() - 1).model().card().classes();
         this.queryStatesStore = queryStatesStore;
         this.filter = filter;
     }
@@ -84,6 +93,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     @Override
     public void process(Record<String, byte[]> record) {
         RecordMetadata source = context().recordMetadata().orElseThrow();
+        CascadeStage first = stages.get(0);
         FrameBatch batch;
         try {
             batch = decoder.deserialize(source.topic(), record.value());
@@ -96,37 +106,56 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 throw new StreamsException("schema registry unavailable while decoding " + source.topic() + "-" + source.partition()
                         + "@" + source.offset() + ": " + e.getMessage(), e);
             }
-            deadLetter(record, source, "undecodable record: " + e.getMessage(), null, record.value(), "unknown schema");
+            deadLetter(record, source, first.index(), "undecodable record: " + e.getMessage(), null, record.value(), "unknown schema");
             return;
         } catch (RuntimeException e) {
-            deadLetter(record, source, "undecodable record: " + e.getMessage(), null, record.value(), "undecodable");
+            deadLetter(record, source, first.index(), "undecodable record: " + e.getMessage(), null, record.value(), "undecodable");
             return;
         }
         List<Frame> frames = new ArrayList<>(batch.getFrames().size());
         List<Image> images = new ArrayList<>(batch.getFrames().size());
         for (Frame frame : batch.getFrames()) {
             if (aborted(frame)) {
-                metrics.skippedAborted();
+                metrics.get(0).skippedAborted();
                 continue;
             }
             String problem = problem(frame);
             if (problem != null) {
-                deadLetter(record, source, problem, frame, null, "invalid frame");
+                deadLetter(record, source, first.index(), problem, frame, null, "invalid frame");
                 continue;
             }
             frames.add(frame);
             images.add(toImage(frame));
         }
         if (batch.getFrames().isEmpty()) {
-            deadLetter(record, source, "batch of camera " + batch.getCameraId() + " holds no frames", null, record.value(), "empty batch");
+            deadLetter(record, source, first.index(), "batch of camera " + batch.getCameraId() + " holds no frames", null,
+                    record.value(), "empty batch");
             return;
         }
-        if (frames.isEmpty()) {
-            return;
-        }
-        if (stage.index() == 0 && filter.enabled()) {
+        if (first.index() == 0 && filter.enabled() && !frames.isEmpty()) {
             markFollowers(frames, images);
         }
+        Pending pending = new Pending(frames, images);
+        for (int k = 0; k < stages.size() && !pending.frames.isEmpty(); k++) {
+            pending = runStage(stages.get(k), metrics.get(k), record, source, pending);
+        }
+        if (!pending.frames.isEmpty()) {
+            context().forward(record.withValue(Routed.nextStage(new FrameBatch(batch.getCameraId(), pending.frames))));
+        }
+    }
+
+    /** Frames still undecided, with their images in the same order. */
+    private record Pending(List<Frame> frames, List<Image> images) {
+    }
+
+    /**
+     * Runs one stage on the pending frames, forwards the predictions of those it decides, and returns
+     * the rest (each carrying this stage's result): none when the model failed and every pending frame
+     * was dead-lettered.
+     */
+    private Pending runStage(CascadeStage stage, StageMetrics stageMetrics, Record<String, byte[]> record, RecordMetadata source,
+                             Pending pending) {
+        List<Frame> frames = new ArrayList<>(pending.frames);
         // Followers (set by the difference filter) take their reference's result; only references run the model.
         Map<Long, Integer> referencePosition = new HashMap<>();
         List<Image> referenceImages = new ArrayList<>();
@@ -140,7 +169,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             if (frame.getFollows() == null) {
                 referencePosition.put(frame.getSequence(), referenceFrames.size());
                 referenceFrames.add(frame);
-                referenceImages.add(images.get(i));
+                referenceImages.add(pending.images.get(i));
             }
         }
         List<StageDecision> decisions;
@@ -150,14 +179,17 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             LOG.error("stage {} ({}) failed on a batch of {} frames from {}-{}@{}: {}", stage.index(), stage.model().name(),
                     frames.size(), source.topic(), source.partition(), source.offset(), e.getMessage());
             for (Frame frame : frames) {
-                deadLetter(record, source, "model " + stage.model().name() + " failed: " + e.getMessage(), frame, null, "model failure");
+                deadLetter(record, source, stage.index(), "model " + stage.model().name() + " failed: " + e.getMessage(), frame, null,
+                        "model failure");
             }
-            return;
+            return new Pending(List.of(), List.of());
         }
         List<Frame> unsure = new ArrayList<>();
+        List<Image> unsureImages = new ArrayList<>();
         int exited = 0;
         int reused = 0;
-        for (Frame frame : frames) {
+        for (int i = 0; i < frames.size(); i++) {
+            Frame frame = frames.get(i);
             boolean follower = frame.getFollows() != null;
             StageDecision decision = decisions.get(referencePosition.get(follower ? frame.getFollows() : frame.getSequence()));
             List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
@@ -168,6 +200,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                         .withValue(Routed.prediction(prediction(frame, FILTER_STAGE, FILTER_MODEL, decision, trail))));
             } else if (follower) {
                 unsure.add(frame);
+                unsureImages.add(pending.images.get(i));
             } else {
                 trail.add(new StageResult(stage.index(), decision.model(), decision.label(), decision.confidence(),
                         decision.micros(), decision.exits()));
@@ -177,16 +210,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                             .withValue(Routed.prediction(prediction(frame, stage.index(), decision.model(), decision, trail))));
                 } else {
                     unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).build());
+                    unsureImages.add(pending.images.get(i));
                 }
             }
         }
-        if (!unsure.isEmpty()) {
-            context().forward(record.withValue(Routed.nextStage(new FrameBatch(batch.getCameraId(), unsure))));
-        }
         if (!decisions.isEmpty()) {
-            metrics.batch(referenceFrames.size(), exited, decisions.get(0).micros());
+            stageMetrics.batch(referenceFrames.size(), exited, decisions.get(0).micros());
         }
-        metrics.reused(reused);
+        stageMetrics.reused(reused);
+        return new Pending(unsure, unsureImages);
     }
 
     /** Marks each frame that barely differs from an earlier one of the batch as its follower. */
@@ -200,6 +232,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     }
 
     private String problem(Frame frame) {
+        CascadeStage stage = stages.get(0);
         var input = stage.model().card().input();
         if (frame.getChannels() != 3) {
             return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " has " + frame.getChannels()
@@ -244,15 +277,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 .build();
     }
 
-    private void deadLetter(Record<String, byte[]> record, RecordMetadata source, String reason, Frame frame, byte[] payload,
-                            String reasonKind) {
-        metrics.deadLetter(reasonKind);
+    private void deadLetter(Record<String, byte[]> record, RecordMetadata source, int stage, String reason, Frame frame,
+                            byte[] payload, String reasonKind) {
+        metrics.get(stage - stages.get(0).index()).deadLetter(reasonKind);
         LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
         DeadLetter letter = DeadLetter.newBuilder()
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
-                .setStage(stage.index())
+                .setStage(stage)
                 .setReason(reason)
                 .setCameraId(frame != null ? frame.getCameraId() : record.key())
                 .setSequence(frame != null ? frame.getSequence() : null)

@@ -101,6 +101,33 @@ class CascadeTopologyTest {
     }
 
     @Test
+    void stagesOfOneInstanceRunFusedSoNoFrameCrossesATopicBetweenThem() {
+        List<Frame> frames = frames("cam-6", 40, 32);
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", medianConfidence(frames)), last(1, "tiny_softmax"));
+        var hop = driver.createOutputTopic(topics.stageInputName(1), new StringDeserializer(), topics.frames(1).valueSerde().deserializer());
+        input(0).pipeInput("cam-6", encode(new FrameBatch("cam-6", frames)));
+        assertThat(predictions().readValuesToList()).hasSize(40).anyMatch(p -> p.getDecidingStage() == 1);
+        assertThat(hop.isEmpty()).isTrue();
+    }
+
+    @Test
+    void aCheapStageRunningAloneSendsItsUnsureFramesOnInOneBatchWithItsResults() {
+        List<Frame> frames = frames("cam-7", 40, 32);
+        double threshold = medianConfidence(frames);
+        startDriver(Set.of(0), stage(0, "tiny_logits", threshold), last(1, "tiny_softmax"));
+        var hop = driver.createOutputTopic(topics.stageInputName(1), new StringDeserializer(), topics.frames(1).valueSerde().deserializer());
+        input(0).pipeInput("cam-7", encode(new FrameBatch("cam-7", frames)));
+        List<Prediction> decided = predictions().readValuesToList();
+        assertThat(decided).allSatisfy(p -> assertThat(p.getDecidingStage()).isZero());
+        List<FrameBatch> passed = hop.readValuesToList();
+        assertThat(passed).hasSize(1);
+        assertThat(passed.get(0).getFrames()).hasSize(40 - decided.size()).allSatisfy(f -> {
+            assertThat(f.getEarlierStages()).hasSize(1);
+            assertThat(f.getEarlierStages().get(0).getConfidence()).isLessThan((float) threshold);
+        });
+    }
+
+    @Test
     void anApplicationRunningOnlyTheExpensiveStageReadsItsTopic() {
         startDriver(Set.of(1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
         List<Frame> frames = frames("cam-3", 10, 32);

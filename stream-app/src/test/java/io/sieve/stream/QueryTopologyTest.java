@@ -145,6 +145,34 @@ class QueryTopologyTest {
         assertThat(last.getState()).isEqualTo(QueryState.RUNNING);
     }
 
+    @Test
+    void framesNamingAQueryNotYetStartedAreClassifiedAndCountedOnceItsStartArrives() {
+        var predictions = driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(),
+                topics.predictions().valueSerde().deserializer());
+        frames("cam-5", "q5", 10, 0);
+        assertThat(predictions.readValuesToList()).hasSize(10).allSatisfy(p -> assertThat(p.getQueryId()).isEqualTo("q5"));
+        assertThat(progress.readValuesToList()).noneMatch(p -> p.getState() != QueryState.RUNNING);
+
+        // The producer raced its own start command: nothing it sent before the command is lost.
+        command("q5", QueryAction.START, QueryMode.RETROSPECTIVE, 15L, List.of());
+        frames("cam-5", "q5", 5, 10);
+        Progress done = last(progress.readValuesToList());
+        assertThat(done.getState()).isEqualTo(QueryState.DONE);
+        assertThat(done.getFramesSeen()).isEqualTo(15);
+    }
+
+    @Test
+    void aLiveQueryOfACameraThatSendsNothingReportsZeroFramesRatherThanOtherCamerasFrames() {
+        command("q6", QueryAction.START, QueryMode.LIVE, null, List.of("cam-nowhere"));
+        driver.advanceWallClockTime(QueryRouter.REFRESH.plusMillis(1));
+        frames("cam-elsewhere", null, 10, 0);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress last = last(progress.readValuesToList());
+        assertThat(last.getQueryId()).isEqualTo("q6");
+        assertThat(last.getState()).isEqualTo(QueryState.RUNNING);
+        assertThat(last.getFramesSeen()).isZero();
+    }
+
     private static Progress last(List<Progress> records) {
         assertThat(records).isNotEmpty();
         return records.get(records.size() - 1);

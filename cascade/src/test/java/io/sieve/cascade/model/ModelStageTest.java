@@ -128,6 +128,16 @@ class ModelStageTest {
     }
 
     @Test
+    void inputsThatOverflowToInfinityAfterPreprocessingAreRejectedNotClassified(@TempDir Path dir) throws Exception {
+        // A finite scale so large that pixel * scale overflows float: the tensor holds infinities.
+        Path card = copyFixture(dir, "tiny_logits", "\"scale\": 0.00392156862745098", "\"scale\": 1.0E300");
+        try (ModelStage stage = ModelStage.load(card, 1)) {
+            assertThatThrownBy(() -> stage.predict(randomImages(4)))
+                    .isInstanceOf(ModelException.class).hasMessageContaining("non-finite");
+        }
+    }
+
+    @Test
     void anImageOfTheWrongSizeIsRejectedWithBothSizes() {
         try (ModelStage stage = ModelStage.load(Fixtures.card("tiny_logits"), 1)) {
             Image big = new Image(64, 48, 3, Image.Layout.HWC, new byte[64 * 48 * 3]);
