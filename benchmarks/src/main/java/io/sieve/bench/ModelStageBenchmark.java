@@ -28,10 +28,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Dsieve.home=.")
 public class ModelStageBenchmark {
-    @Param({"sievenet_s", "resnet20"})
+    @Param({"sievenet_m", "resnet20"})
     String model;
 
-    @Param({"1", "32"})
+    @Param({"1", "64"})
     int batch;
 
     private ModelStage stage;

@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas")
 public class SerdeBenchmark {
-    @Param({"1", "32"})
+    @Param({"1", "64"})
     int frames;
 
     private Serde<FrameBatch> serde;

@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Models.class})
+        subcommands = {BenchCommand.Models.class, PipelineCommand.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,
@@ -52,34 +52,34 @@ final class BenchCommand {
             }
             return 0;
         }
+    }
 
-        /** Milliseconds per call of {@code batch} images, over about {@code seconds} after a warm-up. */
-        private static double[] latencies(ModelStage stage, List<Image> images, int batch, double seconds) {
-            List<List<Image>> batches = new ArrayList<>();
-            for (int start = 0; start + batch <= images.size(); start += batch) {
-                batches.add(images.subList(start, start + batch));
-            }
-            long warmUntil = System.nanoTime() + (long) (0.5e9);
-            for (int i = 0; System.nanoTime() < warmUntil; i++) {
+    /** Milliseconds per call of {@code batch} images, over about {@code seconds} after a warm-up. */
+    static double[] latencies(ModelStage stage, List<Image> images, int batch, double seconds) {
+        List<List<Image>> batches = new ArrayList<>();
+        for (int start = 0; start + batch <= images.size(); start += batch) {
+            batches.add(images.subList(start, start + batch));
+        }
+        long warmUntil = System.nanoTime() + (long) (0.5e9);
+        for (int i = 0; System.nanoTime() < warmUntil; i++) {
+            stage.predict(batches.get(i % batches.size()));
+        }
+        List<Double> millis = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        try (ProgressBar bar = Progress.bar(stage.name() + " batch " + batch, (long) (seconds * 10), "x0.1s")) {
+            long lastTick = System.nanoTime();
+            for (int i = 0; System.nanoTime() < end; i++) {
+                long t0 = System.nanoTime();
                 stage.predict(batches.get(i % batches.size()));
-            }
-            List<Double> millis = new ArrayList<>();
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            try (ProgressBar bar = Progress.bar(stage.name() + " batch " + batch, (long) (seconds * 10), "x0.1s")) {
-                long lastTick = System.nanoTime();
-                for (int i = 0; System.nanoTime() < end; i++) {
-                    long t0 = System.nanoTime();
-                    stage.predict(batches.get(i % batches.size()));
-                    long t1 = System.nanoTime();
-                    millis.add((t1 - t0) / 1e6);
-                    if (t1 - lastTick > 1e8) {
-                        bar.stepBy((t1 - lastTick) / 100_000_000);
-                        lastTick = t1;
-                    }
+                long t1 = System.nanoTime();
+                millis.add((t1 - t0) / 1e6);
+                if (t1 - lastTick > 1e8) {
+                    bar.stepBy((t1 - lastTick) / 100_000_000);
+                    lastTick = t1;
                 }
             }
-            return millis.stream().mapToDouble(Double::doubleValue).toArray();
         }
+        return millis.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     static double percentile(double[] values, double p) {

@@ -6,8 +6,9 @@ import io.sieve.cascade.runtime.CascadeDefinition;
 import io.sieve.platform.PlatformConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A two-stage cascade of the tiny untrained test models, with calibration tables, for fast end-to-end tests. */
 final class FixtureCascade {
@@ -22,21 +23,32 @@ final class FixtureCascade {
      */
     static Process streamApp(PlatformConfig platform, String prefix, Path dir, Path cascade, String stages, int metricsPort)
             throws Exception {
-        Path home = home();
         Files.createDirectories(dir);
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return sieve(platform, prefix, dir.resolve("stream-app.log"), Map.of(
+                "SIEVE_APPLICATION_ID", prefix + "app-" + stages,
+                "SIEVE_METRICS_PORT", Integer.toString(metricsPort),
+                "SIEVE_STATE_DIR", dir.resolve("state").toString(),
+                // A killed instance's partitions move on after its session times out: 10 s instead of the default 45 s.
+                "SIEVE_KAFKA_SESSION_TIMEOUT_MS", "10000"),
+                "stream", "--cascade", cascade.toString(), "--stages", stages);
+    }
+
+    /**
+     * Starts a {@code ./sieve} command in its own JVM, as a deployment runs it, against the platform with
+     * the given topic prefix and further environment, its output appended to {@code log}.
+     */
+    static Process sieve(PlatformConfig platform, String prefix, Path log, Map<String, String> env, String... args) throws Exception {
+        Path home = home();
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dsieve.home=" + home, "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.sieve.schemas",
-                "-jar", home.resolve("cli/target/sieve-cli.jar").toString(), "stream", "--cascade", cascade.toString(), "--stages", stages)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("stream-app.log").toFile()));
-        Map<String, String> env = builder.environment();
-        env.put("SIEVE_BOOTSTRAP_SERVERS", platform.bootstrapServers());
-        env.put("SIEVE_REGISTRY_URL", platform.registryUrl());
-        env.put("SIEVE_TOPIC_PREFIX", prefix);
-        env.put("SIEVE_APPLICATION_ID", prefix + "app-" + stages);
-        env.put("SIEVE_METRICS_PORT", Integer.toString(metricsPort));
-        env.put("SIEVE_STATE_DIR", dir.resolve("state").toString());
-        // A killed instance's partitions move on after its session times out: 10 s instead of the default 45 s.
-        env.put("SIEVE_KAFKA_SESSION_TIMEOUT_MS", "10000");
+                "-jar", home.resolve("cli/target/sieve-cli.jar").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().put("SIEVE_BOOTSTRAP_SERVERS", platform.bootstrapServers());
+        builder.environment().put("SIEVE_REGISTRY_URL", platform.registryUrl());
+        builder.environment().put("SIEVE_TOPIC_PREFIX", prefix);
+        builder.environment().putAll(env);
         return builder.start();
     }
 

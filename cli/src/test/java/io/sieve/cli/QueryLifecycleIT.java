@@ -8,7 +8,6 @@ import io.sieve.platform.testing.IntegrationTest;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ProducerRun;
 import io.sieve.producer.SyntheticSource;
-import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -21,18 +20,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Queries on the real broker: abort within a second; a stream app killed mid-query loses and doubles nothing. */
+/** Queries on the real broker: an abort stops everything within a second (SIGKILL and restart: {@link FaultToleranceIT}). */
 @IntegrationTest
 class QueryLifecycleIT {
 
@@ -81,43 +77,40 @@ class QueryLifecycleIT {
     }
 
     @Test
-    void aQueryWhoseStreamAppIsKilledMidwayEndsWithTheSameCountsAsAnUninterruptedOne(PlatformConfig platform, @TempDir Path dir)
+    void aMalformedQueryCommandOnTheBrokerIsDeadLetteredRawAndTheNextQueryStillRuns(PlatformConfig platform, @TempDir Path dir)
             throws Exception {
-        Path cascade = FixtureCascade.write(dir);
-        Progress uninterrupted = runQuery(platform, dir.resolve("a"), cascade, false);
-        Progress killed = runQuery(platform, dir.resolve("b"), cascade, true);
-        assertThat(uninterrupted.getState()).isEqualTo(QueryState.DONE);
-        assertThat(killed.getState()).isEqualTo(QueryState.DONE);
-        assertThat(killed.getFramesSeen()).isEqualTo(uninterrupted.getFramesSeen()).isEqualTo(3000);
-        assertThat(killed.getClasses().stream().map(ClassEstimate::getPredicted).toList())
-                .isEqualTo(uninterrupted.getClasses().stream().map(ClassEstimate::getPredicted).toList());
-    }
-
-    /** Runs a 3,000-frame query through a stream app in its own JVM, optionally SIGKILLing it a third of the way. */
-    private static Progress runQuery(PlatformConfig platform, Path dir, Path cascade, boolean kill) throws Exception {
-        String prefix = "kill-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        String prefix = "badcmd-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         ClusterConfig cluster = cluster(platform, prefix, dir);
         Topics topics = new Topics(prefix, platform.registryUrl());
-        QueryClient queries = new QueryClient(cluster, topics);
         ProgressLog progress = new ProgressLog();
-        Process app = FixtureCascade.streamApp(platform, prefix, dir, cascade, "all", 0);
-        try (AutoCloseable follow = queries.followProgress(progress::add)) {
-            queries.send(QueryCommand.newBuilder().setQueryId("q").setAction(QueryAction.START).setExpectedFrames(3000L)
-                    .setIssuedTime(Instant.now()).build());
+        byte[] garbage = {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xfe};
+        try (SieveStreamApp app = SieveStreamApp.start(FixtureCascade.write(dir), cluster, StreamAppConfig.from(cluster, FixtureCascade.home()),
+                Duration.ofSeconds(90));
+             AutoCloseable follow = new QueryClient(cluster, topics).followProgress(progress::add);
+             var raw = new org.apache.kafka.clients.producer.KafkaProducer<>(cluster.kafkaProperties(),
+                     new org.apache.kafka.common.serialization.StringSerializer(),
+                     new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.queries().name(), "q-garbage", garbage)).get();
+            new QueryClient(cluster, topics).send(QueryCommand.newBuilder().setQueryId("q-after").setAction(QueryAction.START)
+                    .setExpectedFrames(50L).setIssuedTime(Instant.now()).build());
             try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
-                ProducerRun.run(List.of(new SyntheticSource("cam-k", 32, 32, 3000)), publisher, 0, "q", new AtomicBoolean(), n -> { });
+                ProducerRun.run(List.of(new SyntheticSource("cam-b", 32, 32, 50)), publisher, 0, "q-after", new AtomicBoolean(), n -> { });
             }
-            if (kill) {
-                progress.await(p -> p.getFramesSeen() >= 1000, Duration.ofSeconds(120));
-                app.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                app = FixtureCascade.streamApp(platform, prefix, dir, cascade, "all", 0);
-            }
-            return progress.await(p -> p.getState() == QueryState.DONE, Duration.ofSeconds(180));
-        } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "\nstream app log:\n" + java.nio.file.Files.readString(dir.resolve("stream-app.log")), e);
-        } finally {
-            app.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            assertThat(progress.await(p -> p.getQueryId().equals("q-after") && p.getState() == QueryState.DONE, Duration.ofSeconds(60))
+                    .getFramesSeen()).isEqualTo(50);
         }
+        List<byte[]> deadLettered = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(java.util.Map.<String, Object>of(
+                "bootstrap.servers", platform.bootstrapServers(), "group.id", "check-" + UUID.randomUUID(), "auto.offset.reset", "earliest"),
+                new org.apache.kafka.common.serialization.StringDeserializer(), new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topics.rawDeadLetters()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (deadLettered.isEmpty() && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> deadLettered.add(r.value()));
+            }
+        }
+        assertThat(deadLettered).as("records on " + topics.rawDeadLetters()).hasSize(1);
+        assertThat(deadLettered.get(0)).isEqualTo(garbage);
     }
 
     private static ClusterConfig cluster(PlatformConfig platform, String prefix, Path dir) {
@@ -128,34 +121,5 @@ class QueryLifecycleIT {
     private static double framesIn(SieveStreamApp app) {
         return app.scrapeMetrics().lines().filter(l -> l.startsWith("sieve_stage_frames_in_total") && l.contains("stage=\"0\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    /** Progress records as they arrive, with their arrival times. */
-    private static final class ProgressLog {
-        private final List<Progress> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final Map<Progress, Long> arrivals = new ConcurrentHashMap<>();
-
-        void add(Progress p) {
-            arrivals.put(p, System.nanoTime());
-            records.add(p);
-        }
-
-        long arrivalOf(Progress p) {
-            return arrivals.get(p);
-        }
-
-        Progress await(Predicate<Progress> condition, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                for (Progress p : records) {
-                    if (condition.test(p)) {
-                        return p;
-                    }
-                }
-                Thread.sleep(20);
-            }
-            throw new AssertionError("no progress record matched within " + timeout + "; last: "
-                    + (records.isEmpty() ? "none" : records.get(records.size() - 1)));
-        }
     }
 }

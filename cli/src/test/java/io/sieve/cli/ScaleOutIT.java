@@ -9,7 +9,6 @@ import io.sieve.platform.testing.PlatformExtension;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ProducerRun;
 import io.sieve.producer.SyntheticSource;
-import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -25,17 +24,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,9 +39,6 @@ class ScaleOutIT {
     private static final int FRAMES = 4000;
 
     @Test
-    @Disabled("Flaky: 2 of 4 runs on the 2-core machine stalled after the SIGKILL (only the survivor's first-half frames "
-            + "were ever predicted); under investigation in issue #10. The single-instance kill/restart test in QueryLifecycleIT "
-            + "covers exactly-once after a SIGKILL meanwhile.")
     void twoInstancesShareTheFramesAndOneKilledHalfwayLosesAndDoublesNothing(PlatformConfig platform, @TempDir Path dir) throws Exception {
         Path cascade = FixtureCascade.write(dir);
         String prefix = "scale-" + UUID.randomUUID().toString().substring(0, 8) + "-";
@@ -66,10 +57,10 @@ class ScaleOutIT {
             queries.send(QueryCommand.newBuilder().setQueryId("q-scale").setAction(QueryAction.START).setExpectedFrames((long) FRAMES)
                     .setIssuedTime(Instant.now()).build());
             produce(cluster, topics, FRAMES / 2);
-            awaitPredictions(platform, topics, FRAMES / 4, Duration.ofSeconds(120));
+            PredictionCounts.perFrame(platform, topics, FRAMES / 4, Duration.ofSeconds(120));
             b.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             produce(cluster, topics, FRAMES / 2);
-            Map<String, Integer> predictions = awaitPredictions(platform, topics, FRAMES, Duration.ofSeconds(240));
+            Map<String, Integer> predictions = PredictionCounts.perFrame(platform, topics, FRAMES, Duration.ofSeconds(240));
             assertThat(predictions).as(() -> {
                 try {
                     return Files.readString(dir.resolve("a/stream-app.log"));
@@ -105,7 +96,7 @@ class ScaleOutIT {
         awaitRunning(dir.resolve("cheap"), dir.resolve("e1"), dir.resolve("e2"));
         try {
             produce(cluster, topics, 2000);
-            Map<String, Integer> predictions = awaitPredictions(platform, topics, 2000, Duration.ofSeconds(240));
+            Map<String, Integer> predictions = PredictionCounts.perFrame(platform, topics, 2000, Duration.ofSeconds(240));
             assertThat(predictions).hasSize(2000);
             assertThat(predictions.values()).allSatisfy(count -> assertThat(count).isEqualTo(1));
             assertThat(expensiveFrames(ports[0])).as("frames run by expensive-stage instance 1").isGreaterThan(0);
@@ -149,27 +140,4 @@ class ScaleOutIT {
             ProducerRun.run(cameras, publisher, 0, "q-scale", new AtomicBoolean(), n -> { });
         }
     }
-
-    /** Predictions per frame (camera/sequence), once {@code expected} frames have one or the time is up. */
-    private static Map<String, Integer> awaitPredictions(PlatformConfig platform, Topics topics, int expected, Duration timeout) {
-        Map<String, Integer> counts = new HashMap<>();
-        try (var consumer = new KafkaConsumer<String, Prediction>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID(),
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), topics.predictions().valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.predictions().name()));
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (counts.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.value().getCameraId() + "/" + r.value().getSequence(), 1, Integer::sum));
-            }
-            // A little longer, so that a duplicate would be seen.
-            long settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-            while (System.nanoTime() < settle) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.value().getCameraId() + "/" + r.value().getSequence(), 1, Integer::sum));
-            }
-        }
-        return counts;
-    }
-
 }

@@ -1,0 +1,218 @@
+package io.sieve.cli;
+
+import io.sieve.cascade.data.LabelledImages;
+import io.sieve.cascade.evaluation.CascadeRun;
+import io.sieve.cascade.runtime.Cascade;
+import io.sieve.platform.ClusterConfig;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.ListSource;
+import io.sieve.producer.ProducerRun;
+import io.sieve.schemas.Prediction;
+import io.sieve.stream.SieveStreamApp;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.stream.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Runs one cascade file over the same labelled frames twice: in-process (the {@link Cascade}
+ * alone) and through Kafka (producer, the stream app's Kafka Streams topology, a consumer of the
+ * predictions), on one broker, so the two throughputs are comparable within one run.
+ *
+ * <p>Through Kafka there are two phases. Throughput: every frame is on the input topic before the
+ * stream app starts, and the clock runs from the app's RUNNING state to the last prediction read.
+ * Latency: frames are then sent at a fixed rate (half the measured throughput) and each
+ * prediction's latency is the time it is read minus the frame's capture time.
+ */
+final class PipelineBenchmark {
+    /** Options that hold for every configuration of one benchmark run. */
+    record Settings(int framesPerRecord, int latencyFramesPerRecord, Duration latencyMaxWait, double latencySeconds,
+                    double latencyLoad, int modelThreads, int streamThreads, int cameras, int partitions, Path stateDir) {
+    }
+
+    record InProcess(double framesPerSecond, double accuracy, long expensiveCalls) {
+    }
+
+    record ThroughKafka(double framesPerSecond, double accuracy, long expensiveCalls, long predictions,
+                        double latencyRate, int latencyFrames, double p50Millis, double p99Millis, double maxMillis) {
+    }
+
+    private final ClusterConfig cluster;
+    private final Settings settings;
+    private final String runId;
+
+    PipelineBenchmark(ClusterConfig cluster, Settings settings, String runId) {
+        this.cluster = cluster;
+        this.settings = settings;
+        this.runId = runId;
+    }
+
+    /** The cascade alone, batch by batch (the records' batches), after one warm-up pass over the first 1,000 frames. */
+    InProcess inProcess(Path cascadeFile, LabelledImages frames, String expensiveModel, LongConsumer progress) {
+        try (Cascade cascade = Cascade.load(cascadeFile, settings.modelThreads())) {
+            CascadeRun.run(cascade, frames.first(1000), settings.framesPerRecord(), n -> { });
+            CascadeRun run = CascadeRun.run(cascade, frames, settings.framesPerRecord(), progress::accept);
+            long expensiveCalls = 0;
+            for (int s = 0; s < cascade.stages().size(); s++) {
+                expensiveCalls += cascade.stages().get(s).model().name().equals(expensiveModel) ? run.reached()[s] : 0;
+            }
+            return new InProcess(frames.size() / (run.wallMs() / 1000), run.accuracy(), expensiveCalls);
+        }
+    }
+
+    /** The same cascade as a stream app on its own topics: the throughput phase, then the latency phase. */
+    ThroughKafka throughKafka(String configuration, Path cascadeFile, LabelledImages frames, String expensiveModel,
+                              LongConsumer progress)
+            throws InterruptedException {
+        String prefix = "bench-" + runId + "-" + configuration + "-";
+        ClusterConfig appCluster = cluster.withClientProperty("num.stream.threads", Integer.toString(settings.streamThreads()))
+                .withSetting("topic.prefix", prefix)
+                .withSetting("application.id", prefix + "app")
+                .withSetting("aggregate", "false")
+                .withSetting("metrics.port", "0")
+                .withSetting("model.threads", Integer.toString(settings.modelThreads()))
+                .withSetting("topic.partitions", Integer.toString(settings.partitions()))
+                .withSetting("state.dir", settings.stateDir().resolve(configuration).toString());
+        StreamAppConfig config = StreamAppConfig.from(appCluster, ModelOptions.home());
+        Topics topics = new Topics(prefix, cluster.registryUrl());
+
+        // The app creates the topics; start and stop it once so the backlog can be written before the timed start.
+        SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120)).close();
+        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), settings.framesPerRecord(),
+                Duration.ofSeconds(1))) {
+            ProducerRun.run(cameras("backlog", frames, frames.size()), publisher, 0, null, new AtomicBoolean(), n -> { });
+        }
+        try (PredictionReader reader = new PredictionReader(cluster, topics)) {
+            long started;
+            Counts backlog;
+            try (SieveStreamApp app = SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120))) {
+                started = System.nanoTime();
+                backlog = reader.readUntil(frames.size(), expensiveModel, frames, "backlog", progress, Duration.ofMinutes(10));
+                double seconds = (backlog.lastReadNanos - started) / 1e9;
+                double fps = frames.size() / seconds;
+
+                double rate = settings.latencyLoad() * fps;
+                int count = (int) Math.min(frames.size(), Math.max(100, rate * settings.latencySeconds()));
+                Counts paced;
+                try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), settings.latencyFramesPerRecord(),
+                        settings.latencyMaxWait())) {
+                    Thread sender = new Thread(() -> ProducerRun.run(cameras("paced", frames, count), publisher,
+                            rate / settings.cameras(), null, new AtomicBoolean(), n -> { }), "bench-paced-producer");
+                    sender.start();
+                    paced = reader.readUntil(count, expensiveModel, frames, "paced", n -> { }, Duration.ofMinutes(5));
+                    sender.join();
+                }
+                double[] latencies = paced.latenciesMillis();
+                return new ThroughKafka(fps, backlog.accuracy(), backlog.expensive, backlog.read, rate, count,
+                        BenchCommand.percentile(latencies, 50), BenchCommand.percentile(latencies, 99),
+                        Arrays.stream(latencies).max().orElse(0));
+            }
+        }
+    }
+
+    /**
+     * The first {@code count} frames as {@code settings.cameras()} cameras of consecutive frames, so
+     * that the work spreads over partitions as real cameras' does. Camera {@code <phase>-<c>} starts
+     * at frame {@code c * count / cameras}, and its sequence numbers count from there.
+     */
+    private List<ListSource> cameras(String phase, LabelledImages frames, int count) {
+        List<ListSource> sources = new ArrayList<>();
+        for (int c = 0; c < settings.cameras(); c++) {
+            int from = firstFrame(c, count);
+            int to = firstFrame(c + 1, count);
+            sources.add(new ListSource(phase + " camera " + c, phase + "-" + c, frames.images().subList(from, to),
+                    Arrays.stream(frames.labels(), from, to).boxed().toList()));
+        }
+        return sources;
+    }
+
+    private int firstFrame(int camera, int count) {
+        return (int) ((long) camera * count / settings.cameras());
+    }
+
+    private static final class Counts {
+        long read;
+        long correct;
+        long expensive;
+        long lastReadNanos;
+        final List<Double> latencies = new ArrayList<>();
+
+        double accuracy() {
+            return read == 0 ? 0 : (double) correct / read;
+        }
+
+        double[] latenciesMillis() {
+            return latencies.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+    }
+
+    /** Reads the predictions topic from its start, as a read_committed consumer: only what exactly-once made visible. */
+    private final class PredictionReader implements AutoCloseable {
+        private final KafkaConsumer<String, Prediction> consumer;
+
+        PredictionReader(ClusterConfig cluster, Topics topics) {
+            Map<String, Object> props = cluster.kafkaProperties();
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+            consumer = new KafkaConsumer<>(props, new StringDeserializer(), topics.predictions().valueSerde().deserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(topics.predictions().name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+        }
+
+        /**
+         * Reads until {@code wanted} predictions of the cameras of {@code phase} have arrived; their
+         * latency counts only in the paced phase, whose frames carry their send time.
+         */
+        Counts readUntil(long wanted, String expensiveModel, LabelledImages frames, String phase, LongConsumer progress,
+                         Duration timeout) {
+            int count = (int) wanted;
+            Counts counts = new Counts();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (counts.read < wanted) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + counts.read + " of " + wanted + " predictions arrived within "
+                            + timeout.toSeconds() + " s; see the stream app's log");
+                }
+                var records = consumer.poll(Duration.ofMillis(5));
+                long readAtMillis = System.currentTimeMillis();
+                long readAtNanos = System.nanoTime();
+                for (ConsumerRecord<String, Prediction> record : records) {
+                    Prediction p = record.value();
+                    if (p == null || !p.getCameraId().startsWith(phase + "-")) {
+                        continue;
+                    }
+                    int camera = Integer.parseInt(p.getCameraId().substring(phase.length() + 1));
+                    int frame = firstFrame(camera, count) + (int) p.getSequence();
+                    counts.read++;
+                    counts.correct += p.getLabel() == frames.labels()[frame] ? 1 : 0;
+                    counts.expensive += expensiveModel.equals(p.getModel()) ? 1 : 0;
+                    if (phase.equals("paced")) {
+                        counts.latencies.add((double) (readAtMillis - p.getCaptureTime().toEpochMilli()));
+                    }
+                    counts.lastReadNanos = readAtNanos;
+                    progress.accept(1);
+                }
+            }
+            return counts;
+        }
+
+        @Override
+        public void close() {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}
