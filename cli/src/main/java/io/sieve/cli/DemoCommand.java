@@ -88,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
             started.push(ui);
             Topics topics = new Topics("", cluster.registryUrl());
             QueryClient queries = new QueryClient(cluster, topics);
+            started.push(queries);
             AtomicBoolean replayStop = new AtomicBoolean();
             Thread cifar = replayCifar(home, cluster, topics, queries, replayStop);
             Thread camera = liveVideo(cluster, topics, queries, stop);

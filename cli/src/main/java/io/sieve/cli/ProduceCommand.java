@@ -105,10 +105,14 @@ final class ProduceCommand implements Callable<Integer> {
                 queries.send(QueryCommand.newBuilder().setQueryId(QueryCommandLine.validQueryId(query)).setAction(QueryAction.START)
                         .setTargetClass(QueryCommandLine.validClass(target)).setExpectedFrames(known ? expected : null).setSeed(seed)
                         .setIssuedTime(java.time.Instant.now()).build());
-                abortWatch = queries.onAbort(query, () -> {
+                AutoCloseable watch = queries.onAbort(query, () -> {
                     System.err.println("\nQuery " + query + " was aborted: stopping.");
                     stop.set(true);
                 });
+                abortWatch = () -> {
+                    watch.close();
+                    queries.close();
+                };
             }
             CountDownLatch finished = new CountDownLatch(1);
             Thread hook = new Thread(() -> {

@@ -80,9 +80,11 @@ final class QueryCommandLine {
             if (from != null && to != null && !from.isBefore(to)) {
                 throw new IllegalArgumentException("--from must be before --to");
             }
-            client(cluster).send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
-                    .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
-                    .setTargetClass(validClass(target)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
+            try (QueryClient queries = client(cluster)) {
+                queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
+                        .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
+                        .setTargetClass(validClass(target)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
+            }
             System.out.println("Started query " + queryId + "; follow it with ./sieve query watch " + queryId);
             return 0;
         }
@@ -98,7 +100,9 @@ final class QueryCommandLine {
 
         @Override
         public Integer call() {
-            client(cluster).abort(validQueryId(id));
+            try (QueryClient queries = client(cluster)) {
+                queries.abort(validQueryId(id));
+            }
             System.out.println("Abort sent for query " + id);
             return 0;
         }
@@ -119,7 +123,7 @@ final class QueryCommandLine {
         public Integer call() throws Exception {
             CountDownLatch finished = new CountDownLatch(1);
             AtomicReference<Progress> latest = new AtomicReference<>();
-            try (AutoCloseable follow = client(cluster).followProgress(p -> {
+            try (QueryClient queries = client(cluster); AutoCloseable follow = queries.followProgress(p -> {
                 if (p.getQueryId().equals(id)) {
                     latest.set(p);
                     System.out.print("\r" + line(p) + "   ");

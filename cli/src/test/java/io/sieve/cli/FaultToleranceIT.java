@@ -86,8 +86,7 @@ class FaultToleranceIT {
             ProgressLog progress = new ProgressLog();
             try (SieveStreamApp app = SieveStreamApp.start(FixtureCascade.write(dir), cluster, StreamAppConfig.from(cluster,
                     FixtureCascade.home()), Duration.ofSeconds(90))) {
-                QueryClient queries = new QueryClient(cluster, topics);
-                try (AutoCloseable follow = queries.followProgress(progress::add)) {
+                try (QueryClient queries = new QueryClient(cluster, topics); AutoCloseable follow = queries.followProgress(progress::add)) {
                     queries.send(start("q-broker", FRAMES));
                     produce(cluster, topics, "cam-before", FRAMES / 2, "q-broker");
                     progress.await(p -> p.getFramesSeen() >= FRAMES / 4, Duration.ofSeconds(120));
@@ -115,7 +114,8 @@ class FaultToleranceIT {
         ProgressLog progress = new ProgressLog();
         try (SieveStreamApp app = SieveStreamApp.start(FixtureCascade.write(dir), cluster, StreamAppConfig.from(cluster,
                 FixtureCascade.home()), Duration.ofSeconds(90));
-             AutoCloseable follow = new QueryClient(cluster, topics).followProgress(progress::add)) {
+             QueryClient queries = new QueryClient(cluster, topics);
+             AutoCloseable follow = queries.followProgress(progress::add)) {
             Process producer = FixtureCascade.sieve(platform, prefix, dir.resolve("produce.log"), Map.of(), "produce", "--synthetic", "--camera", "cam-p",
                     "--limit", "100000", "--fps", "300", "--query", "q-producer", "--batch", "8");
             progress.await(p -> p.getQueryId().equals("q-producer") && p.getFramesSeen() >= 300, Duration.ofSeconds(120));
@@ -149,8 +149,8 @@ class FaultToleranceIT {
         ProgressLog progress = new ProgressLog();
         Run run = new Run();
         Process app = FixtureCascade.streamApp(platform, prefix, dir, cascade, "all", 0);
-        try (AutoCloseable follow = new QueryClient(cluster, topics).followProgress(progress::add)) {
-            new QueryClient(cluster, topics).send(start("q", FRAMES));
+        try (QueryClient queries = new QueryClient(cluster, topics); AutoCloseable follow = queries.followProgress(progress::add)) {
+            queries.send(start("q", FRAMES));
             // Paced, so that the query is still running when the kill comes: 3,000 frames take 10 s, and
             // progress (every 500 ms) can lag the true count by 150 frames.
             Thread producer = new Thread(() -> produce(cluster, topics, "cam-k", FRAMES, "q", 300), "fault-producer");

@@ -44,12 +44,11 @@ class ScaleOutIT {
         String prefix = "scale-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Topics topics = new Topics(prefix, platform.registryUrl());
         ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
-        QueryClient queries = new QueryClient(cluster, topics);
         AtomicReference<Progress> done = new AtomicReference<>();
         Process a = FixtureCascade.streamApp(platform, prefix, dir.resolve("a"), cascade, "all", 0);
         Process b = FixtureCascade.streamApp(platform, prefix, dir.resolve("b"), cascade, "all", 0);
         awaitRunning(dir.resolve("a"), dir.resolve("b"));
-        try (AutoCloseable follow = queries.followProgress(p -> {
+        try (QueryClient queries = new QueryClient(cluster, topics); AutoCloseable follow = queries.followProgress(p -> {
             if (p.getState() == QueryState.DONE) {
                 done.set(p);
             }

@@ -26,12 +26,13 @@ public final class SieveUi implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Javalin server;
+    private final QueryClient queries;
     private final AutoCloseable progressFollower;
     private final FrameGallery gallery;
     private final List<SseClient> clients = new CopyOnWriteArrayList<>();
 
     private SieveUi(ClusterConfig cluster, Topics topics, List<String> classes, String host, int port, boolean withGallery) {
-        QueryClient queries = new QueryClient(cluster, topics);
+        queries = new QueryClient(cluster, topics);
         ProgressBoard board = new ProgressBoard();
         gallery = withGallery ? new FrameGallery(cluster, topics, 20, entry -> broadcast("frame", entry)) : null;
         server = Javalin.create(config -> {
@@ -106,6 +107,7 @@ public final class SieveUi implements AutoCloseable {
     @Override
     public void close() throws Exception {
         progressFollower.close();
+        queries.close();
         if (gallery != null) {
             gallery.close();
         }

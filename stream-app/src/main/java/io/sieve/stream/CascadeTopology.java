@@ -164,8 +164,10 @@ public final class CascadeTopology {
                 .repartition(Repartitioned.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions-by-query")
                         .withNumberOfPartitions(aggregation.partitions()))
                 .mapValues(v -> (SpecificRecord) v, Named.as("prediction-event"));
+        // Cached: a query's aggregate changes with every prediction, and the cache turns those into one
+        // store and changelog write per query and commit.
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGGREGATES_STORE), Serdes.String(),
-                Serdes.ByteArray()));
+                Serdes.ByteArray()).withCachingEnabled());
         List<String> classNames = stages.get(stages.size() - 1).model().card().classes();
         List<String> models = stages.stream().map(s -> s.model().name()).toList();
         commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))

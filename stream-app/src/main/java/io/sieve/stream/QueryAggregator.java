@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -43,6 +45,12 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     private final Duration interval;
     private final Clock clock;
     private KeyValueStore<String, byte[]> aggregates;
+    /**
+     * The running queries of this task, decoded: the store (written through on every record, so that
+     * a commit always covers what was counted) stays the source of truth, and this map spares
+     * decoding the aggregate again for every prediction. A new task starts with it empty.
+     */
+    private final Map<String, QueryAggregate> running = new HashMap<>();
 
     QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<String> classNames, List<String> stageModels,
                     Duration interval, Clock clock) {
@@ -64,10 +72,14 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     @Override
     public void process(Record<String, SpecificRecord> record) {
         String queryId = record.key();
-        byte[] stored = aggregates.get(queryId);
-        QueryAggregate agg = stored == null ? QueryAggregate.empty(stageModels.size()) : QueryAggregate.fromBytes(stored);
-        if (agg.finalState != null) {
-            return;
+        QueryAggregate agg = running.get(queryId);
+        if (agg == null) {
+            byte[] stored = aggregates.get(queryId);
+            agg = stored == null ? QueryAggregate.empty(stageModels.size()) : QueryAggregate.fromBytes(stored);
+            if (agg.finalState != null) {
+                return;
+            }
+            running.put(queryId, agg);
         }
         if (record.value() instanceof QueryCommand command) {
             agg.expected = command.getExpectedFrames();
@@ -119,6 +131,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         agg.finalState = state.name();
         agg.dirty = false;
         aggregates.put(queryId, agg.toBytes());
+        running.remove(queryId);
         emit(queryId, agg);
     }
 
@@ -128,7 +141,10 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             it.forEachRemaining(all::add);
         }
         for (KeyValue<String, byte[]> kv : all) {
-            QueryAggregate agg = QueryAggregate.fromBytes(kv.value);
+            QueryAggregate agg = running.get(kv.key);
+            if (agg == null) {
+                agg = QueryAggregate.fromBytes(kv.value);
+            }
             if (agg.finalState == null && agg.dirty) {
                 agg.dirty = false;
                 aggregates.put(kv.key, agg.toBytes());

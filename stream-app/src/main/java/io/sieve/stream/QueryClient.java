@@ -24,8 +24,13 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
-/** Starts and aborts queries, and follows their commands and progress, for the CLI, the producer and the UI. */
-public final class QueryClient {
+/**
+ * Starts and aborts queries, and follows their commands and progress, for the CLI, the producer and the UI.
+ * Commands go out through one producer, made on the first command and kept until {@link #close()}:
+ * a new idempotent producer per command costs a metadata round trip and a producer-id request, which
+ * on a busy machine is most of an abort's one-second budget.
+ */
+public final class QueryClient implements AutoCloseable {
     /** What a query id (and a camera name) may be: 1-64 letters, digits, '.', '_' or '-'. */
     public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -35,18 +40,32 @@ public final class QueryClient {
 
     private final ClusterConfig cluster;
     private final Topics topics;
+    private KafkaProducer<String, QueryCommand> producer;
+    private boolean closed;
 
     public QueryClient(ClusterConfig cluster, Topics topics) {
         this.cluster = cluster;
         this.topics = topics;
     }
 
+    private synchronized KafkaProducer<String, QueryCommand> producer() {
+        if (closed) {
+            throw new IllegalStateException("this query client is closed");
+        }
+        if (producer == null) {
+            Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+            props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+            producer = new KafkaProducer<>(props, new StringSerializer(), topics.queries().valueSerde().serializer());
+        }
+        return producer;
+    }
+
+    /** Sends a command and returns once the broker has it. */
     public void send(QueryCommand command) {
-        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        try (var producer = new KafkaProducer<>(props, new StringSerializer(), topics.queries().valueSerde().serializer())) {
-            producer.send(new ProducerRecord<>(topics.queries().name(), command.getQueryId(), command)).get();
+        try {
+            producer().send(new ProducerRecord<>(topics.queries().name(), command.getQueryId(), command)).get();
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot send the " + command.getAction() + " command of query " + command.getQueryId()
                     + " to " + topics.queries().name() + " on " + cluster.bootstrapServers() + ": " + e.getCause().getMessage(), e);
@@ -135,5 +154,14 @@ public final class QueryClient {
             consumer.wakeup();
             thread.join(5000);
         };
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(10));
+            producer = null;
+        }
     }
 }

@@ -76,7 +76,7 @@ public final class SieveStreamApp implements AutoCloseable {
                 var aggregation = new CascadeTopology.Aggregation(true, cascade.calibration(), Duration.ofMillis(config.progressMillis()),
                         config.partitions());
                 instances.add(new KafkaStreams(CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade.stages(), aggregation,
-                        clock), streamsProperties(cluster, config, config.applicationId() + "-queries")));
+                        clock), controlPathProperties(cluster, config)));
             }
             for (KafkaStreams streams : instances) {
                 streams.setUncaughtExceptionHandler(e -> {
@@ -118,6 +118,24 @@ public final class SieveStreamApp implements AutoCloseable {
         // The user's settings (security, exactly-once off, more threads, ...) win over these defaults.
         props.putAll(cluster.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        return props;
+    }
+
+    /**
+     * The query aggregation's settings. Commands and predictions of a query need no timestamp order
+     * between them (a prediction before its START is kept and counted), so the task never idles
+     * waiting for the other partition; and its transactions commit more often than the data path's,
+     * because every commit is a moment a user waits for (an abort, a final answer). Its traffic is one
+     * small record per frame, so the extra commits cost little.
+     */
+    static Properties controlPathProperties(ClusterConfig cluster, StreamAppConfig config) {
+        Properties props = streamsProperties(cluster, config, config.applicationId() + "-queries");
+        Properties defaults = new Properties();
+        defaults.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        defaults.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50);
+        defaults.put(StreamsConfig.mainConsumerPrefix("fetch.max.wait.ms"), 50);
+        defaults.keySet().removeAll(cluster.kafkaProperties().keySet());
+        props.putAll(defaults);
         return props;
     }
 
