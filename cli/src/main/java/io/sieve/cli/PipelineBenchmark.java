@@ -30,8 +30,9 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * alone) and through Kafka (producer, the stream app's Kafka Streams topology, a consumer of the
  * predictions), on one broker, so the two throughputs are comparable within one run.
  *
- * <p>Through Kafka there are two phases. Throughput: every frame is on the input topic before the
- * stream app starts, and the clock runs from the app's RUNNING state to the last prediction read.
+ * <p>Through Kafka there are two phases. Throughput: 1,000 warm-up frames and then every frame are
+ * on the input topic before the stream app starts; the clock runs from the warm-up's last prediction
+ * to the last prediction read (in-process runs the same warm-up first).
  * Latency: frames are then sent at a fixed rate (half the measured throughput) and each
  * prediction's latency is the time it is read minus the frame's capture time.
  */
@@ -58,10 +59,14 @@ final class PipelineBenchmark {
         this.runId = runId;
     }
 
+    /** Frames run before the clock starts, in-process and through Kafka alike, so that neither is timed while the JIT compiles. */
+    static final int WARM_UP_FRAMES = 1000;
+    private static final String WARM_UP = "warm-up";
+
     /** The cascade alone, batch by batch (the records' batches), after one warm-up pass over the first 1,000 frames. */
     InProcess inProcess(Path cascadeFile, LabelledImages frames, String expensiveModel, LongConsumer progress) {
         try (Cascade cascade = Cascade.load(cascadeFile, settings.modelThreads())) {
-            CascadeRun.run(cascade, frames.first(1000), settings.framesPerRecord(), n -> { });
+            CascadeRun.run(cascade, frames.first(WARM_UP_FRAMES), settings.framesPerRecord(), n -> { });
             CascadeRun run = CascadeRun.run(cascade, frames, settings.framesPerRecord(), progress::accept);
             long expensiveCalls = 0;
             for (int s = 0; s < cascade.stages().size(); s++) {
@@ -87,20 +92,23 @@ final class PipelineBenchmark {
         StreamAppConfig config = StreamAppConfig.from(appCluster, ModelOptions.home());
         Topics topics = new Topics(prefix, cluster.registryUrl());
 
-        // The app creates the topics; start and stop it once so the backlog can be written before the timed start.
+        // The app creates the topics; start and stop it once so that the warm-up frames and the backlog
+        // behind them can be written before the app starts again. The clock starts when the warm-up's
+        // last prediction is read, and counts the backlog's predictions read from then on.
         SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120)).close();
         try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), settings.framesPerRecord(),
                 Duration.ofSeconds(1))) {
+            ProducerRun.run(cameras(WARM_UP, frames.first(WARM_UP_FRAMES), WARM_UP_FRAMES), publisher, 0, null, new AtomicBoolean(),
+                    n -> { });
             ProducerRun.run(cameras("backlog", frames, frames.size()), publisher, 0, null, new AtomicBoolean(), n -> { });
         }
         try (PredictionReader reader = new PredictionReader(cluster, topics)) {
-            long started;
             Counts backlog;
             try (SieveStreamApp app = SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120))) {
-                started = System.nanoTime();
-                backlog = reader.readUntil(frames.size(), expensiveModel, frames, "backlog", progress, Duration.ofMinutes(10));
-                double seconds = (backlog.lastReadNanos - started) / 1e9;
-                double fps = frames.size() / seconds;
+                backlog = reader.readUntil(frames.size(), WARM_UP_FRAMES, expensiveModel, frames, "backlog", progress,
+                        Duration.ofMinutes(10));
+                double seconds = (backlog.lastReadNanos - backlog.clockStartNanos) / 1e9;
+                double fps = (backlog.read - backlog.readBeforeClock) / seconds;
 
                 double rate = settings.latencyLoad() * fps;
                 int count = (int) Math.min(frames.size(), Math.max(100, rate * settings.latencySeconds()));
@@ -110,7 +118,7 @@ final class PipelineBenchmark {
                     Thread sender = new Thread(() -> ProducerRun.run(cameras("paced", frames, count), publisher,
                             rate / settings.cameras(), null, new AtomicBoolean(), n -> { }), "bench-paced-producer");
                     sender.start();
-                    paced = reader.readUntil(count, expensiveModel, frames, "paced", n -> { }, Duration.ofMinutes(5));
+                    paced = reader.readUntil(count, 0, expensiveModel, frames, "paced", n -> { }, Duration.ofMinutes(5));
                     sender.join();
                 }
                 double[] latencies = paced.latenciesMillis();
@@ -146,6 +154,9 @@ final class PipelineBenchmark {
         long correct;
         long expensive;
         long lastReadNanos;
+        /** When the warm-up's last prediction was read, and how many of this phase's had been read by then. */
+        long clockStartNanos;
+        long readBeforeClock;
         final List<Double> latencies = new ArrayList<>();
 
         double accuracy() {
@@ -174,15 +185,18 @@ final class PipelineBenchmark {
         }
 
         /**
-         * Reads until {@code wanted} predictions of the cameras of {@code phase} have arrived; their
-         * latency counts only in the paced phase, whose frames carry their send time.
+         * Reads until {@code wanted} predictions of the cameras of {@code phase} and {@code warmUp} of
+         * the warm-up cameras have arrived; their latency counts only in the paced phase, whose frames
+         * carry their send time.
          */
-        Counts readUntil(long wanted, String expensiveModel, LabelledImages frames, String phase, LongConsumer progress,
+        Counts readUntil(long wanted, long warmUp, String expensiveModel, LabelledImages frames, String phase, LongConsumer progress,
                          Duration timeout) {
             int count = (int) wanted;
             Counts counts = new Counts();
+            long warmedUp = 0;
+            counts.clockStartNanos = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (counts.read < wanted) {
+            while (counts.read < wanted || warmedUp < warmUp) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("only " + counts.read + " of " + wanted + " predictions arrived within "
                             + timeout.toSeconds() + " s; see the stream app's log");
@@ -192,6 +206,10 @@ final class PipelineBenchmark {
                 long readAtNanos = System.nanoTime();
                 for (ConsumerRecord<String, Prediction> record : records) {
                     Prediction p = record.value();
+                    if (p != null && p.getCameraId().startsWith(WARM_UP + "-") && ++warmedUp == warmUp) {
+                        counts.clockStartNanos = readAtNanos;
+                        counts.readBeforeClock = counts.read;
+                    }
                     if (p == null || !p.getCameraId().startsWith(phase + "-")) {
                         continue;
                     }

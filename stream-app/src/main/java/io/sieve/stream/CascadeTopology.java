@@ -50,16 +50,18 @@ public final class CascadeTopology {
 
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
                                  MeterRegistry meters, Clock clock) {
-        return build(builder, topics, stages, selected, new DifferenceFilter(0), Aggregation.off(), meters, clock);
+        return build(builder, topics, stages, selected, new DifferenceFilter(0), Duration.ZERO, Aggregation.off(), meters, clock);
     }
 
     /**
-     * @param filter the difference filter stage 0 applies within each batch (threshold 0 = off)
+     * @param filter      the difference filter stage 0 applies within each batch (threshold 0 = off)
+     * @param eagerCommit the shortest time between early commits while the stages keep up (zero = off; see {@link StageProcessor})
      */
     public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                 DifferenceFilter filter, Aggregation aggregation, MeterRegistry meters, Clock clock) {
+                                 DifferenceFilter filter, Duration eagerCommit, Aggregation aggregation, MeterRegistry meters,
+                                 Clock clock) {
         addQueryStates(builder, topics);
-        addStages(builder, topics, stages, selected, filter, meters, clock);
+        addStages(builder, topics, stages, selected, filter, eagerCommit, meters, clock);
         if (aggregation.enabled()) {
             addAggregation(builder, topics, stages, aggregation, clock);
         }
@@ -68,9 +70,9 @@ public final class CascadeTopology {
 
     /** The stages alone: the data path, which the app runs in its own Kafka Streams instance. */
     public static Topology buildStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                       DifferenceFilter filter, MeterRegistry meters, Clock clock) {
+                                       DifferenceFilter filter, Duration eagerCommit, MeterRegistry meters, Clock clock) {
         addQueryStates(builder, topics);
-        addStages(builder, topics, stages, selected, filter, meters, clock);
+        addStages(builder, topics, stages, selected, filter, eagerCommit, meters, clock);
         return builder.build();
     }
 
@@ -93,7 +95,7 @@ public final class CascadeTopology {
     }
 
     private static void addStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                  DifferenceFilter filter, MeterRegistry meters, Clock clock) {
+                                  DifferenceFilter filter, Duration eagerCommit, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -113,7 +115,7 @@ public final class CascadeTopology {
             var decoder = topics.frames(s).valueSerde().deserializer();
             String name = s == last ? "stage-" + s : "stages-" + s + "-" + last;
             KStream<String, Routed> routed = builder.stream(input.name(), input.consumed().withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter), Named.as(name));
+                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter, eagerCommit), Named.as(name));
             var branches = routed.split(Named.as("route-" + name + "-"));
             branches.branch((k, v) -> v.kind() == Routed.Kind.PREDICTION, Branched.withConsumer(decided -> decided
                     .mapValues(v -> (Prediction) v.record(), Named.as(name + "-prediction"))

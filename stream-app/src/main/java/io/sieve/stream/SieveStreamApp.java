@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -71,7 +72,7 @@ public final class SieveStreamApp implements AutoCloseable {
             createTopics(cluster, config, topics, selected, cascade.stages().size());
             Clock clock = Clock.systemUTC();
             instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
-                    new DifferenceFilter(config.filterThreshold()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
+                    new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
             if (config.aggregates(selected)) {
                 var aggregation = new CascadeTopology.Aggregation(true, cascade.calibration(), Duration.ofMillis(config.progressMillis()),
                         config.partitions());
@@ -231,7 +232,11 @@ public final class SieveStreamApp implements AutoCloseable {
 
     @Override
     public void close() {
-        instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
+        // A deliberate stop leaves the consumer group, so its partitions move to the other instances (or to
+        // this app's next start) at once instead of after the 45 s session timeout.
+        CloseOptions leave = CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        instances.forEach(streams -> streams.close(leave));
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         if (metricsServer != null) {
             metricsServer.close();

@@ -13,6 +13,7 @@ import io.sieve.schemas.StageResult;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import io.sieve.cascade.filter.DifferenceFilter;
 import java.util.ArrayList;
@@ -43,12 +44,21 @@ import org.slf4j.LoggerFactory;
  * per frame than a cheap model; topics between stages remain where stages scale apart. Each model
  * batch is a subset of the record's frames, so nothing is buffered across records and exactly-once
  * needs no extra state.
+ *
+ * <p>Under exactly-once a prediction becomes visible when its transaction commits, so while the
+ * stages keep up with live frames the commit interval is most of the latency; but each commit
+ * blocks the stream thread for broker round trips, which costs throughput while there is a backlog.
+ * So the processor asks for an early commit (at most once per {@code eagerCommit}) only after a
+ * fresh record, one written less than {@link #CAUGHT_UP_MILLIS} ago; working through older records,
+ * it leaves commits to {@code commit.interval.ms}.
  */
 final class StageProcessor extends ContextualProcessor<String, byte[], String, Routed> {
     private static final Logger LOG = LoggerFactory.getLogger(StageProcessor.class);
     /** The stage number and model name predictions decided by the difference filter carry. */
     static final int FILTER_STAGE = -1;
     static final String FILTER_MODEL = "difference-filter";
+    /** A record younger than this means the stages keep up with its producer. */
+    static final long CAUGHT_UP_MILLIS = 50;
 
     private final List<CascadeStage> stages;
     private final Deserializer<FrameBatch> decoder;
@@ -57,11 +67,13 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final List<String> classNames;
     private final String queryStatesStore;
     private final DifferenceFilter filter;
+    private final long eagerCommitMillis;
+    private long lastEagerCommitMillis = Long.MIN_VALUE / 2;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
     /** @param stages consecutive stages of the cascade, cheapest first, with one metrics object each */
     StageProcessor(List<CascadeStage> stages, Deserializer<FrameBatch> decoder, List<StageMetrics> metrics, Clock clock,
-                   String queryStatesStore, DifferenceFilter filter) {
+                   String queryStatesStore, DifferenceFilter filter, Duration eagerCommit) {
         if (stages.isEmpty() || stages.size() != metrics.size()) {
             throw new IllegalArgumentException("one metrics object per stage needed, got " + stages.size() + " stages and "
                     + metrics.size() + " metrics");
@@ -73,6 +85,12 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         this.classNames = stages.get(stages.size() - 1).model().card().classes();
         this.queryStatesStore = queryStatesStore;
         this.filter = filter;
+        this.eagerCommitMillis = eagerCommit.toMillis();
+    }
+
+    /** Whether to commit now, after a record {@code ageMillis} old, {@code sinceLastMillis} after the last early commit. */
+    static boolean eagerCommitDue(long ageMillis, long sinceLastMillis, long eagerCommitMillis) {
+        return eagerCommitMillis > 0 && ageMillis < CAUGHT_UP_MILLIS && sinceLastMillis >= eagerCommitMillis;
     }
 
     @Override
@@ -92,6 +110,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
 
     @Override
     public void process(Record<String, byte[]> record) {
+        route(record);
+        long now = clock.millis();
+        if (eagerCommitDue(now - record.timestamp(), now - lastEagerCommitMillis, eagerCommitMillis)) {
+            lastEagerCommitMillis = now;
+            context().commit();
+        }
+    }
+
+    private void route(Record<String, byte[]> record) {
         RecordMetadata source = context().recordMetadata().orElseThrow();
         CascadeStage first = stages.get(0);
         FrameBatch batch;

@@ -25,10 +25,12 @@ import java.util.stream.Collectors;
  *                        "auto" = where stage 0 runs)
  * @param progressMillis  interval of progress records while a query changes ({@code sieve.progress.interval.ms})
  * @param filterThreshold difference filter threshold, mean absolute difference per sample; 0 = off ({@code sieve.filter.threshold})
+ * @param eagerCommitMillis while the stages keep up with live frames, commit at most this often rather than every
+ *                        {@code commit.interval.ms}; 0 = off ({@code sieve.eager.commit.ms}, see {@link StageProcessor})
  */
 public record StreamAppConfig(String stages, String applicationId, String topicPrefix, int partitions, short replication,
                               int modelThreads, String metricsHost, int metricsPort, Path stateDir, String aggregate,
-                              long progressMillis, double filterThreshold) {
+                              long progressMillis, double filterThreshold, long eagerCommitMillis) {
 
     public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
         try {
@@ -47,7 +49,8 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
                     Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())),
                     cluster.setting("aggregate", "auto"),
                     Long.parseLong(cluster.setting("progress.interval.ms", "500")),
-                    Double.parseDouble(cluster.setting("filter.threshold", "0")));
+                    Double.parseDouble(cluster.setting("filter.threshold", "0")),
+                    Long.parseLong(cluster.setting("eager.commit.ms", "20")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid number in the stream app settings: " + e.getMessage(), e);
         }

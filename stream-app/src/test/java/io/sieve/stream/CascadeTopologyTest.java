@@ -16,6 +16,7 @@ import io.sieve.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -213,7 +214,7 @@ class CascadeTopologyTest {
 
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
         stages.addAll(Arrays.asList(cascade));
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, filter, CascadeTopology.Aggregation.off(),
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, filter, Duration.ZERO, CascadeTopology.Aggregation.off(),
                 meters, Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");

@@ -63,7 +63,7 @@ class QueryTopologyTest {
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
         var aggregation = new CascadeTopology.Aggregation(true, calibration, Duration.ofMillis(500), 1);
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), new DifferenceFilter(0), aggregation, meters,
+        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), new DifferenceFilter(0), Duration.ZERO, aggregation, meters,
                 Clock.systemUTC());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-test");
