@@ -39,9 +39,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
     }
 
-    // 99% rather than 95%: the bound is per candidate and the search tries ~100, so 95% let the test loss
-    // overshoot a 1-point budget (1.07 points, EVALUATION.md).
-    @Option(names = "--confidence", defaultValue = "0.99", description = "One-sided confidence level of the budget's bound (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--confidence", defaultValue = "" + Calibrator.DEFAULT_CONFIDENCE_LEVEL, description = "One-sided confidence level of the budget's bound (default: ${DEFAULT-VALUE}).")
     double confidence;
 
     @Option(names = "--measure", defaultValue = "MAX_PROBABILITY",

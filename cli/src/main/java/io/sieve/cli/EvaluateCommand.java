@@ -68,8 +68,7 @@ final class EvaluateCommand implements Callable<Integer> {
             }
         }
         var measure = definition.stages().get(0).measure();
-        double level = definition.calibration() != null && definition.calibration().get("confidence_level") instanceof Number n
-                ? n.doubleValue() : 0.95;
+        double level = definition.confidenceLevel();
         boolean perClass = definition.stages().get(0).classThresholds() != null;
         List<Sweep.Point> points = Sweep.run(validationScores, validation.labels(), testScores, test.labels(), measure, level,
                 sweep, perClass);

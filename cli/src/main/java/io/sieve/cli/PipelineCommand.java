@@ -184,8 +184,7 @@ final class PipelineCommand implements Callable<Integer> {
     private Path calibrated(String key, double budget, List<ModelScores> scores, List<Path> cards, int[] validationLabels,
                             CascadeDefinition template) throws IOException {
         Path file = out.resolve("cascades/" + key + ".cascade.json");
-        double level = template.calibration() != null && template.calibration().get("confidence_level") instanceof Number n
-                ? n.doubleValue() : 0.99;
+        double level = template.confidenceLevel();
         var request = new Calibrator.Request(Budget.maxLoss(budget), level, template.stages().get(0).measure(), false,
                 Calibrator.CostUnit.MS, 100);
         Calibrator.Result result = Calibrator.calibrate(template.name() + "-" + key, scores, cards, file,

@@ -46,6 +46,16 @@ public record CascadeDefinition(
     public record Cost(@JsonProperty("macs") long macs, @JsonProperty("ms_per_image") double msPerImage) {
     }
 
+    /**
+     * The one-sided confidence level of the bound the thresholds were fitted with, or
+     * {@link io.sieve.cascade.calibration.Calibrator#DEFAULT_CONFIDENCE_LEVEL} for a file that does not
+     * record one (written by hand, or before the level was recorded).
+     */
+    public double confidenceLevel() {
+        return calibration != null && calibration.get("confidence_level") instanceof Number n ? n.doubleValue()
+                : io.sieve.cascade.calibration.Calibrator.DEFAULT_CONFIDENCE_LEVEL;
+    }
+
     public static CascadeDefinition read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("cascade file " + file + " does not exist");

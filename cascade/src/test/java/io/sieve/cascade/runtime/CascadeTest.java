@@ -60,6 +60,14 @@ class CascadeTest {
     }
 
     @Test
+    void theConfidenceLevelIsTheRecordedOneOrTheCalibratorsDefault() {
+        assertThat(new CascadeDefinition("recorded", List.of(), java.util.Map.of("confidence_level", 0.95)).confidenceLevel())
+                .isEqualTo(0.95);
+        assertThat(new CascadeDefinition("by hand", List.of(), null).confidenceLevel())
+                .isEqualTo(io.sieve.cascade.calibration.Calibrator.DEFAULT_CONFIDENCE_LEVEL);
+    }
+
+    @Test
     void aStageOtherThanTheLastWithoutAThresholdIsRejected(@TempDir Path dir) throws Exception {
         Path file = writeCascade(dir, 0.5);
         Files.writeString(file, Files.readString(file).replaceFirst(",\\s*\"threshold\"\\s*:\\s*0\\.5", ""));
