@@ -45,8 +45,15 @@ final class PipelineBenchmark {
     record InProcess(double framesPerSecond, double accuracy, long expensiveCalls) {
     }
 
+    /**
+     * @param decisionP50Millis capture to the stage's decision (the rest of the latency is waiting for the
+     *                          transaction to commit and the consumer to read)
+     * @param threadBusy        Kafka Streams' process-ratio at the end of the latency phase: the share of its
+     *                          recent time the stream thread spent processing records
+     */
     record ThroughKafka(double framesPerSecond, double accuracy, long expensiveCalls, long predictions,
-                        double latencyRate, int latencyFrames, double p50Millis, double p99Millis, double maxMillis) {
+                        double latencyRate, int latencyFrames, double p50Millis, double p99Millis, double maxMillis,
+                        double decisionP50Millis, double decisionP99Millis, double threadBusy) {
     }
 
     private final ClusterConfig cluster;
@@ -122,11 +129,19 @@ final class PipelineBenchmark {
                     sender.join();
                 }
                 double[] latencies = paced.latenciesMillis();
+                double[] toDecision = paced.toDecision.stream().mapToDouble(Double::doubleValue).toArray();
                 return new ThroughKafka(fps, backlog.accuracy(), backlog.expensive, backlog.read, rate, count,
                         BenchCommand.percentile(latencies, 50), BenchCommand.percentile(latencies, 99),
-                        Arrays.stream(latencies).max().orElse(0));
+                        Arrays.stream(latencies).max().orElse(0), BenchCommand.percentile(toDecision, 50),
+                        BenchCommand.percentile(toDecision, 99), processRatio(app));
             }
         }
+    }
+
+    /** The mean process-ratio of the app's stream threads, from its metrics. */
+    private static double processRatio(SieveStreamApp app) {
+        return app.scrapeMetrics().lines().filter(l -> l.startsWith("kafka_stream_thread_process_ratio{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).average().orElse(Double.NaN);
     }
 
     /**
@@ -158,6 +173,7 @@ final class PipelineBenchmark {
         long clockStartNanos;
         long readBeforeClock;
         final List<Double> latencies = new ArrayList<>();
+        final List<Double> toDecision = new ArrayList<>();
 
         double accuracy() {
             return read == 0 ? 0 : (double) correct / read;
@@ -220,6 +236,7 @@ final class PipelineBenchmark {
                     counts.expensive += expensiveModel.equals(p.getModel()) ? 1 : 0;
                     if (phase.equals("paced")) {
                         counts.latencies.add((double) (readAtMillis - p.getCaptureTime().toEpochMilli()));
+                        counts.toDecision.add((double) (p.getDecidedTime().toEpochMilli() - p.getCaptureTime().toEpochMilli()));
                     }
                     counts.lastReadNanos = readAtNanos;
                     progress.accept(1);

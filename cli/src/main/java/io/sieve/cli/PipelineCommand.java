@@ -157,9 +157,10 @@ final class PipelineCommand implements Callable<Integer> {
                     kafka = bench.throughKafka(row.key(), row.cascadeFile(), test, expensive, bar::stepBy);
                 }
                 rows.set(i, new Row(row.key(), row.label(), row.cascadeFile(), local, kafka));
-                System.out.printf(Locale.ROOT, "%-24s in-process %7.0f frames/s, Kafka %7.0f frames/s (%.0f%%), p50 %.0f ms, p99 %.0f ms%n",
+                System.out.printf(Locale.ROOT, "%-24s in-process %7.0f frames/s, Kafka %7.0f frames/s (%.0f%%), p50 %.0f ms, p99 %.0f ms"
+                                + " (to the decision: p50 %.0f, p99 %.0f ms; stream thread busy %.0f%% at that load)%n",
                         row.label(), local.framesPerSecond(), kafka.framesPerSecond(), 100 * kafka.framesPerSecond() / local.framesPerSecond(),
-                        kafka.p50Millis(), kafka.p99Millis());
+                        kafka.p50Millis(), kafka.p99Millis(), kafka.decisionP50Millis(), kafka.decisionP99Millis(), 100 * kafka.threadBusy());
             }
         } finally {
             if (startedPlatform) {
