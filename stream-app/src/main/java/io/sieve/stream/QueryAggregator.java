@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -48,7 +47,8 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     /**
      * The running queries of this task, decoded: the store (written through on every record, so that
      * a commit always covers what was counted) stays the source of truth, and this map spares
-     * decoding the aggregate again for every prediction. A new task starts with it empty.
+     * decoding the aggregate again for every prediction, and the periodic progress a scan over every
+     * query ever aggregated (finished ones stay in the store). Loaded from the store when the task starts.
      */
     private final Map<String, QueryAggregate> running = new HashMap<>();
 
@@ -66,6 +66,14 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     public void init(ProcessorContext<String, Progress> context) {
         super.init(context);
         aggregates = context.getStateStore(aggregatesStore);
+        try (KeyValueIterator<String, byte[]> it = aggregates.all()) {
+            it.forEachRemaining(kv -> {
+                QueryAggregate agg = QueryAggregate.fromBytes(kv.value);
+                if (agg.finalState == null) {
+                    running.put(kv.key, agg);
+                }
+            });
+        }
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, t -> emitChanged());
     }
 
@@ -136,21 +144,13 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     }
 
     private void emitChanged() {
-        List<KeyValue<String, byte[]>> all = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = aggregates.all()) {
-            it.forEachRemaining(all::add);
-        }
-        for (KeyValue<String, byte[]> kv : all) {
-            QueryAggregate agg = running.get(kv.key);
-            if (agg == null) {
-                agg = QueryAggregate.fromBytes(kv.value);
-            }
-            if (agg.finalState == null && agg.dirty) {
+        running.forEach((queryId, agg) -> {
+            if (agg.dirty) {
                 agg.dirty = false;
-                aggregates.put(kv.key, agg.toBytes());
-                emit(kv.key, agg);
+                aggregates.put(queryId, agg.toBytes());
+                emit(queryId, agg);
             }
-        }
+        });
     }
 
     private void emit(String queryId, QueryAggregate agg) {

@@ -1,0 +1,74 @@
+package io.sieve.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.Progress;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+
+/** The aggregator across a restart: Kafka Streams restores its store and builds a new processor over it. */
+class QueryAggregatorTest {
+    private final KeyValueStore<String, byte[]> store = Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(CascadeTopology.AGGREGATES_STORE), Serdes.String(), Serdes.ByteArray())
+            .withLoggingDisabled().build();
+
+    @Test
+    void aRestartedAggregatorReportsTheRunningQueriesItFindsInItsStore() {
+        MockProcessorContext<String, Progress> before = context();
+        QueryAggregator first = aggregator(before);
+        first.process(new Record<>("q-running", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-running")
+                .setAction(QueryAction.START).setExpectedFrames(100L).setIssuedTime(Instant.now()).build(), 0L));
+        first.process(new Record<>("q-done", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-done")
+                .setAction(QueryAction.START).setExpectedFrames(1L).setIssuedTime(Instant.now()).build(), 0L));
+        for (int i = 0; i < 3; i++) {
+            first.process(new Record<>("q-running", prediction(i), 0L));
+        }
+        first.process(new Record<>("q-done", prediction(0), 0L));
+        assertThat(before.forwarded()).singleElement().satisfies(r -> assertThat(r.record().value().getState()).isEqualTo(QueryState.DONE));
+
+        MockProcessorContext<String, Progress> after = context();
+        aggregator(after);
+        after.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
+
+        assertThat(after.forwarded()).as("the changed running query, not the finished one").singleElement().satisfies(r -> {
+            assertThat(r.record().key()).isEqualTo("q-running");
+            assertThat(r.record().value().getState()).isEqualTo(QueryState.RUNNING);
+            assertThat(r.record().value().getFramesSeen()).isEqualTo(3);
+        });
+        after.resetForwards();
+        after.scheduledPunctuators().get(0).getPunctuator().punctuate(500L);
+        assertThat(after.forwarded()).as("nothing changed since").isEmpty();
+    }
+
+    private MockProcessorContext<String, Progress> context() {
+        MockProcessorContext<String, Progress> context = new MockProcessorContext<>();
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return context;
+    }
+
+    private static QueryAggregator aggregator(MockProcessorContext<String, Progress> context) {
+        QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), List.of("a", "b"),
+                List.of("cheap", "expensive"), Duration.ofMillis(500), Clock.systemUTC());
+        aggregator.init(context);
+        return aggregator;
+    }
+
+    private static SpecificRecord prediction(int sequence) {
+        return Prediction.newBuilder().setCameraId("cam").setSequence(sequence).setCaptureTime(Instant.now()).setDecidingStage(0)
+                .setModel("cheap").setLabel(1).setConfidence(0.9f).build();
+    }
+}
