@@ -8,6 +8,7 @@ import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ListSource;
 import io.sieve.producer.ProducerRun;
 import io.sieve.schemas.Prediction;
+import io.sieve.stream.PrometheusText;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.stream.Topics;
@@ -140,8 +141,7 @@ final class PipelineBenchmark {
 
     /** The mean process-ratio of the app's stream threads, from its metrics. */
     private static double processRatio(SieveStreamApp app) {
-        return app.scrapeMetrics().lines().filter(l -> l.startsWith("kafka_stream_thread_process_ratio{"))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).average().orElse(Double.NaN);
+        return PrometheusText.samples(app.scrapeMetrics(), "kafka_stream_thread_process_ratio").average().orElse(Double.NaN);
     }
 
     /**

@@ -7,8 +7,6 @@ import io.sieve.platform.EmbeddedPlatform;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
 import io.sieve.platform.testing.PlatformExtension;
-import io.sieve.producer.FramePublisher;
-import io.sieve.producer.ProducerRun;
 import io.sieve.producer.SyntheticSource;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.FrameBatch;
@@ -29,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -193,9 +190,7 @@ class FaultToleranceIT {
 
     /** @param fps frames per second; 0 = as fast as possible */
     private static void produce(ClusterConfig cluster, Topics topics, String camera, int frames, String queryId, double fps) {
-        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
-            ProducerRun.run(List.of(new SyntheticSource(camera, 32, 32, frames)), publisher, fps, queryId, new AtomicBoolean(), n -> { });
-        }
+        FixtureCascade.publish(cluster, topics, List.of(new SyntheticSource(camera, 32, 32, frames)), queryId, fps);
     }
 
     /** Frames of a query on the frames topic: what its producer got onto the broker. */

@@ -3,12 +3,19 @@ package io.sieve.cli;
 import io.sieve.cascade.calibration.ReliabilityTable;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.platform.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.FrameSource;
+import io.sieve.producer.ProducerRun;
+import io.sieve.stream.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A two-stage cascade of the tiny untrained test models, with calibration tables, for fast end-to-end tests. */
 final class FixtureCascade {
@@ -50,6 +57,18 @@ final class FixtureCascade {
         builder.environment().put("SIEVE_TOPIC_PREFIX", prefix);
         builder.environment().putAll(env);
         return builder.start();
+    }
+
+    /**
+     * Publishes {@code sources} to stage 0's topic in records of up to 16 frames (50 ms at most), as
+     * {@code queryId}'s frames, and returns once the broker has them all.
+     *
+     * @param fps frames per second per camera; 0 = as fast as possible
+     */
+    static void publish(ClusterConfig cluster, Topics topics, List<? extends FrameSource> sources, String queryId, double fps) {
+        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
+            ProducerRun.run(sources, publisher, fps, queryId, new AtomicBoolean(), n -> { });
+        }
     }
 
     static Path home() {

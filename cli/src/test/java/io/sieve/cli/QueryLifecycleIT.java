@@ -12,6 +12,7 @@ import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
+import io.sieve.stream.PrometheusText;
 import io.sieve.stream.QueryClient;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
@@ -98,9 +99,7 @@ class QueryLifecycleIT {
             raw.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.queries().name(), "q-garbage", garbage)).get();
             queries.send(QueryCommand.newBuilder().setQueryId("q-after").setAction(QueryAction.START)
                     .setExpectedFrames(50L).setIssuedTime(Instant.now()).build());
-            try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
-                ProducerRun.run(List.of(new SyntheticSource("cam-b", 32, 32, 50)), publisher, 0, "q-after", new AtomicBoolean(), n -> { });
-            }
+            FixtureCascade.publish(cluster, topics, List.of(new SyntheticSource("cam-b", 32, 32, 50)), "q-after", 0);
             assertThat(progress.await(p -> p.getQueryId().equals("q-after") && p.getState() == QueryState.DONE, Duration.ofSeconds(60))
                     .getFramesSeen()).isEqualTo(50);
         }
@@ -124,7 +123,6 @@ class QueryLifecycleIT {
     }
 
     private static double framesIn(SieveStreamApp app) {
-        return app.scrapeMetrics().lines().filter(l -> l.startsWith("sieve_stage_frames_in_total") && l.contains("stage=\"0\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return PrometheusText.samples(app.scrapeMetrics(), "sieve_stage_frames_in_total", "stage=\"0\"").sum();
     }
 }

@@ -6,13 +6,12 @@ import io.sieve.platform.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
 import io.sieve.platform.testing.PlatformExtension;
-import io.sieve.producer.FramePublisher;
-import io.sieve.producer.ProducerRun;
 import io.sieve.producer.SyntheticSource;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
+import io.sieve.stream.PrometheusText;
 import io.sieve.stream.QueryClient;
 import io.sieve.stream.Topics;
 import java.net.URI;
@@ -28,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -123,8 +121,7 @@ class ScaleOutIT {
     private static double expensiveFrames(int port) throws Exception {
         String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        return body.lines().filter(l -> l.startsWith("sieve_stage_frames_in_total") && l.contains("stage=\"1\""))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        return PrometheusText.samples(body, "sieve_stage_frames_in_total", "stage=\"1\"").sum();
     }
 
     private static int produced;
@@ -135,8 +132,6 @@ class ScaleOutIT {
             cameras.add(new SyntheticSource("cam-" + c + "-" + produced, 32, 32, frames / 8));
         }
         produced++;
-        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
-            ProducerRun.run(cameras, publisher, 0, "q-scale", new AtomicBoolean(), n -> { });
-        }
+        FixtureCascade.publish(cluster, topics, cameras, "q-scale", 0);
     }
 }
