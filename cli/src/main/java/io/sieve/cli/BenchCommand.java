@@ -1,10 +1,10 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
+import io.sieve.images.Image;
 import io.sieve.cascade.model.ModelCard;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.model.OnnxClassifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -40,7 +40,7 @@ final class BenchCommand {
             System.out.println("| model | params | MACs | val acc | test acc | batch 1 p50 (ms) | batch 1 p99 (ms) | batch 64 (img/s) |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (String name : names) {
-                try (ModelStage stage = ModelStage.load(ModelOptions.card(name), options.threads)) {
+                try (OnnxClassifier stage = OnnxClassifier.load(ModelOptions.card(name), options.threads)) {
                     ModelCard card = stage.card();
                     double[] single = latencies(stage, test.images(), 1, seconds);
                     double[] batched = latencies(stage, test.images(), 64, seconds);
@@ -55,7 +55,7 @@ final class BenchCommand {
     }
 
     /** Milliseconds per call of {@code batch} images, over about {@code seconds} after a warm-up. */
-    static double[] latencies(ModelStage stage, List<Image> images, int batch, double seconds) {
+    static double[] latencies(OnnxClassifier stage, List<Image> images, int batch, double seconds) {
         List<List<Image>> batches = new ArrayList<>();
         for (int start = 0; start + batch <= images.size(); start += batch) {
             batches.add(images.subList(start, start + batch));

@@ -2,9 +2,10 @@ package io.sieve.cli;
 
 import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
+import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +40,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
     }
 
-    @Option(names = "--confidence", defaultValue = "" + Calibrator.DEFAULT_CONFIDENCE_LEVEL, description = "One-sided confidence level of the budget's bound (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--confidence", defaultValue = "" + CascadeDefinition.DEFAULT_CONFIDENCE_LEVEL, description = "One-sided confidence level of the budget's bound (default: ${DEFAULT-VALUE}).")
     double confidence;
 
     @Option(names = "--measure", defaultValue = "MAX_PROBABILITY",

@@ -1,6 +1,6 @@
 package io.sieve.cli;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 

@@ -1,8 +1,8 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.DataException;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.images.Cifar10;
+import io.sieve.images.DataException;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.EmbeddedPlatform;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.producer.FramePublisher;
@@ -15,10 +15,10 @@ import io.sieve.producer.VideoSource;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import io.sieve.ui.SieveUi;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +80,7 @@ final class DemoCommand implements Callable<Integer> {
                 platform.start(false);
                 started.push(platform::stop);
             }
-            ClusterConfig cluster = ClusterConfig.of(platformConfig).withSetting("application.id", "sieve-demo");
+            ClusterConfig cluster = platformConfig.cluster().withSetting("application.id", "sieve-demo");
             System.out.println("Starting the stream app with " + cascade.getFileName() + " ...");
             SieveStreamApp app = SieveStreamApp.start(cascade, cluster, StreamAppConfig.from(cluster, home), Duration.ofSeconds(120));
             started.push(app);
@@ -134,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
         System.out.println("Query " + queryId + ": " + source.describe() + " in random order at " + fps + " frames/s, counting automobiles");
         FrameSource chosen = source;
         return thread("demo-cifar", () -> {
-            try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(100));
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(100));
                  AutoCloseable watch = queries.onAbort(queryId, () -> stop.set(true))) {
                 ProducerRun.run(List.of(chosen), publisher, fps, queryId, stop, n -> { });
             }
@@ -150,7 +150,7 @@ final class DemoCommand implements Callable<Integer> {
                 .setCameras(List.of("parking-lot")).setTargetClass("automobile").setIssuedTime(Instant.now()).build());
         System.out.println("Live query parking-lot-live: " + video.getFileName() + " as camera parking-lot at 12.5 frames/s, looping");
         return thread("demo-video", () -> {
-            try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 4, Duration.ofMillis(200))) {
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 4, Duration.ofMillis(200))) {
                 while (!stop.get()) {
                     try (VideoSource source = new VideoSource(video.toString(), "parking-lot", 32, 32, null)) {
                         ProducerRun.run(List.of(source), publisher, 12.5, null, stop, n -> { });

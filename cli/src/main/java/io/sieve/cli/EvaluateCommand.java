@@ -1,13 +1,13 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.evaluation.CascadeRun;
-import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.evaluation.Sweep;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.runtime.CascadeStage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,7 +80,7 @@ final class EvaluateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ModelScores score(ModelStage model, LabelledImages data, String what) {
+    private ModelScores score(OnnxClassifier model, LabelledImages data, String what) {
         try (ProgressBar bar = Progress.bar(model.name() + " on " + what, data.size(), "img")) {
             return ModelScores.measure(model, data, options.batch, bar::stepBy);
         }

@@ -2,11 +2,11 @@ package io.sieve.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sieve.cascade.data.LabelledImages;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.evaluation.CascadeRun;
-import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.evaluation.Sweep;
-import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.cascade.definition.CascadeDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,9 +2,9 @@ package io.sieve.cli;
 
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.filter.FilterEvaluation;
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.images.Image;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ClassProbabilities;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
 import io.sieve.producer.SourceFrame;
@@ -46,9 +46,9 @@ final class FilterCommand implements Callable<Integer> {
             }
         }
         int[] expensive;
-        try (ModelStage stage = ModelStage.load(ModelOptions.card(model), 2)) {
-            List<Prediction> predictions = stage.predict(frames);
-            expensive = predictions.stream().mapToInt(Prediction::label).toArray();
+        try (OnnxClassifier stage = OnnxClassifier.load(ModelOptions.card(model), 2)) {
+            List<ClassProbabilities> predictions = stage.predict(frames);
+            expensive = predictions.stream().mapToInt(ClassProbabilities::label).toArray();
         }
         double[] thresholds = {0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30};
         List<FilterEvaluation.Point> points = FilterEvaluation.sweep(frames, expensive, batch, thresholds);

@@ -1,9 +1,9 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.evaluation.ModelScores;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
+import io.sieve.cascade.calibration.ModelScores;
+import io.sieve.cascade.model.OnnxClassifier;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +36,7 @@ final class ModelOptions {
     List<ModelScores> score(List<Path> cards, LabelledImages data) {
         List<ModelScores> scores = new ArrayList<>();
         for (Path card : cards) {
-            try (ModelStage stage = ModelStage.load(card, threads);
+            try (OnnxClassifier stage = OnnxClassifier.load(card, threads);
                  ProgressBar bar = Progress.bar("scoring " + stage.name(), data.size(), "img")) {
                 scores.add(ModelScores.measure(stage, data, batch, bar::stepBy));
             }

@@ -1,9 +1,9 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.LabelledImages;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ListSource;
 import io.sieve.producer.ProducerRun;
@@ -11,7 +11,7 @@ import io.sieve.schemas.Prediction;
 import io.sieve.stream.PrometheusText;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -104,7 +104,7 @@ final class PipelineBenchmark {
         // behind them can be written before the app starts again. The clock starts when the warm-up's
         // last prediction is read, and counts the backlog's predictions read from then on.
         SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120)).close();
-        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), settings.framesPerRecord(),
+        try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), settings.framesPerRecord(),
                 Duration.ofSeconds(1))) {
             ProducerRun.run(cameras(WARM_UP, frames.first(WARM_UP_FRAMES), WARM_UP_FRAMES), publisher, 0, null, new AtomicBoolean(),
                     n -> { });
@@ -121,7 +121,7 @@ final class PipelineBenchmark {
                 double rate = settings.latencyLoad() * fps;
                 int count = (int) Math.min(frames.size(), Math.max(100, rate * settings.latencySeconds()));
                 Counts paced;
-                try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), settings.latencyFramesPerRecord(),
+                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), settings.latencyFramesPerRecord(),
                         settings.latencyMaxWait())) {
                     Thread sender = new Thread(() -> ProducerRun.run(cameras("paced", frames, count), publisher,
                             rate / settings.cameras(), null, new AtomicBoolean(), n -> { }), "bench-paced-producer");

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.evaluation.ModelScores;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.runtime.CascadeDefinition;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
+import io.sieve.cascade.calibration.ModelScores;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.EmbeddedPlatform;
 import io.sieve.platform.PlatformConfig;
 import java.io.IOException;
@@ -141,7 +141,7 @@ final class PipelineCommand implements Callable<Integer> {
             Path stateDir = Files.createTempDirectory("sieve-bench-state");
             var settings = new PipelineBenchmark.Settings(framesPerRecord, latencyFramesPerRecord,
                     java.time.Duration.ofMillis(latencyMaxWaitMs), latencySeconds, latencyLoad, options.threads, streamThreads, cameras, partitions, stateDir);
-            ClusterConfig cluster = ClusterConfig.of(platformConfig);
+            ClusterConfig cluster = platformConfig.cluster();
             for (var setting : kafkaSettings == null ? Map.<String, String>of().entrySet() : kafkaSettings.entrySet()) {
                 cluster = cluster.withClientProperty(setting.getKey(), setting.getValue());
             }
@@ -196,7 +196,7 @@ final class PipelineCommand implements Callable<Integer> {
 
     /** Frames per second of the expensive model stage alone on batches of --frames-per-record: the ceiling for its pipeline. */
     private double modelStageLimit(Path card, LabelledImages test) {
-        try (ModelStage stage = ModelStage.load(card, options.threads)) {
+        try (OnnxClassifier stage = OnnxClassifier.load(card, options.threads)) {
             double[] millis = BenchCommand.latencies(stage, test.images(), framesPerRecord, 5);
             return framesPerRecord / (java.util.Arrays.stream(millis).average().orElseThrow() / 1000);
         }

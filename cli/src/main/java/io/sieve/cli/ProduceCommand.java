@@ -1,7 +1,7 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.images.Cifar10;
+import io.sieve.client.ClusterConfig;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.FrameSource;
 import io.sieve.producer.ListSource;
@@ -11,9 +11,9 @@ import io.sieve.producer.SyntheticSource;
 import io.sieve.producer.VideoSource;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,7 +87,7 @@ final class ProduceCommand implements Callable<Integer> {
         }
         ClusterConfig cluster = clusterOptions.load();
         StreamAppConfig settings = StreamAppConfig.from(cluster, ModelOptions.home());
-        String topic = new Topics(settings.topicPrefix(), cluster.registryUrl()).stageInputName(0);
+        String topic = new Topics(settings.topicPrefix(), cluster.registryUrl()).frames(0).name();
         List<FrameSource> sources = new ArrayList<>();
         try {
             for (int c = 0; c < cameras; c++) {

@@ -1,16 +1,16 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.images.Cifar10;
+import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package io.sieve.cli;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.images.Cifar10;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import io.sieve.ui.SieveUi;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -2,7 +2,7 @@ package io.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.EmbeddedPlatform;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
@@ -14,10 +14,10 @@ import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,7 +77,7 @@ class FaultToleranceIT {
         try {
             PlatformConfig platform = own.config();
             String prefix = "broker-restart-";
-            ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix).withSetting("metrics.port", "0")
+            ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix).withSetting("metrics.port", "0")
                     .withSetting("application.id", prefix + "app").withSetting("state.dir", dir.resolve("state").toString());
             Topics topics = new Topics(prefix, platform.registryUrl());
             ProgressLog progress = new ProgressLog();
@@ -105,7 +105,7 @@ class FaultToleranceIT {
     void aProducerKilledMidQueryLeavesTheQueryReportingTheFramesItActuallySent(PlatformConfig platform, @TempDir Path dir)
             throws Exception {
         String prefix = "producer-kill-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix).withSetting("metrics.port", "0")
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix).withSetting("metrics.port", "0")
                 .withSetting("application.id", prefix + "app").withSetting("state.dir", dir.resolve("state").toString());
         Topics topics = new Topics(prefix, platform.registryUrl());
         ProgressLog progress = new ProgressLog();
@@ -141,7 +141,7 @@ class FaultToleranceIT {
 
     private static Run runQuery(PlatformConfig platform, Path dir, Path cascade, int killAt) throws Exception {
         String prefix = "fault-" + UUID.randomUUID().toString().substring(0, 8) + "-";
-        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix);
         Topics topics = new Topics(prefix, platform.registryUrl());
         ProgressLog progress = new ProgressLog();
         Run run = new Run();
@@ -197,7 +197,7 @@ class FaultToleranceIT {
     private static long framesOnTopic(PlatformConfig platform, Topics topics, String queryId) {
         long frames = 0;
         try (var consumer = PredictionCounts.consumer(platform, topics.frames(0).valueSerde().deserializer())) {
-            consumer.subscribe(List.of(topics.stageInputName(0)));
+            consumer.subscribe(List.of(topics.frames(0).name()));
             long quietSince = System.nanoTime();
             while (System.nanoTime() - quietSince < Duration.ofSeconds(3).toNanos()) {
                 var records = consumer.poll(Duration.ofMillis(200));

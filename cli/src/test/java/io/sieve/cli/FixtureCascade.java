@@ -1,14 +1,14 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.calibration.ReliabilityTable;
+import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.runtime.CascadeDefinition;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.FrameSource;
 import io.sieve.producer.ProducerRun;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +66,7 @@ final class FixtureCascade {
      * @param fps frames per second per camera; 0 = as fast as possible
      */
     static void publish(ClusterConfig cluster, Topics topics, List<? extends FrameSource> sources, String queryId, double fps) {
-        try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 16, Duration.ofMillis(50))) {
+        try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(50))) {
             ProducerRun.run(sources, publisher, fps, queryId, new AtomicBoolean(), n -> { });
         }
     }

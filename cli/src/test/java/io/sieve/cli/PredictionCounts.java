@@ -2,7 +2,7 @@ package io.sieve.cli;
 
 import io.sieve.platform.PlatformConfig;
 import io.sieve.schemas.Prediction;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
 import io.sieve.producer.FramePublisher;
@@ -13,10 +13,10 @@ import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
 import io.sieve.stream.PrometheusText;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,7 +48,7 @@ class QueryLifecycleIT {
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Long> producerStopped = new AtomicReference<>();
             CompletableFuture<ProducerRun.Result> producer = CompletableFuture.supplyAsync(() -> {
-                try (FramePublisher publisher = new FramePublisher(cluster, topics.stageInputName(0), 8, Duration.ofMillis(20));
+                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
                      AutoCloseable watch = queries.onAbort("q-abort", () -> stop.set(true))) {
                     ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource("cam-a", 32, 32, 0)), publisher, 300,
                             "q-abort", stop, n -> { });
@@ -118,7 +118,7 @@ class QueryLifecycleIT {
     }
 
     private static ClusterConfig cluster(PlatformConfig platform, String prefix, Path dir) {
-        return ClusterConfig.of(platform).withSetting("topic.prefix", prefix).withSetting("application.id", prefix + "app")
+        return platform.cluster().withSetting("topic.prefix", prefix).withSetting("application.id", prefix + "app")
                 .withSetting("metrics.port", "0").withSetting("state.dir", dir.resolve("state").toString());
     }
 

@@ -2,7 +2,7 @@ package io.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
 import io.sieve.platform.testing.PlatformExtension;
@@ -12,8 +12,8 @@ import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
 import io.sieve.stream.PrometheusText;
-import io.sieve.stream.QueryClient;
-import io.sieve.stream.Topics;
+import io.sieve.client.QueryClient;
+import io.sieve.client.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,7 @@ class ScaleOutIT {
         Path cascade = FixtureCascade.write(dir);
         String prefix = "scale-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Topics topics = new Topics(prefix, platform.registryUrl());
-        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix);
         AtomicReference<Progress> done = new AtomicReference<>();
         Process a = FixtureCascade.streamApp(platform, prefix, dir.resolve("a"), cascade, "all", 0);
         Process b = FixtureCascade.streamApp(platform, prefix, dir.resolve("b"), cascade, "all", 0);
@@ -84,7 +84,7 @@ class ScaleOutIT {
         Path cascade = FixtureCascade.write(dir, 2.0);
         String prefix = "split-" + UUID.randomUUID().toString().substring(0, 8) + "-";
         Topics topics = new Topics(prefix, platform.registryUrl());
-        ClusterConfig cluster = ClusterConfig.of(platform).withSetting("topic.prefix", prefix);
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix);
         int[] ports = PlatformExtension.freePorts(2);
         Process cheap = FixtureCascade.streamApp(platform, prefix, dir.resolve("cheap"), cascade, "0", 0);
         Process first = FixtureCascade.streamApp(platform, prefix, dir.resolve("e1"), cascade, "1", ports[0]);

@@ -1,11 +1,11 @@
 package io.sieve.ui;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
-import io.sieve.stream.Topics;
+import io.sieve.client.Topics;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -61,7 +61,7 @@ final class FrameGallery implements AutoCloseable {
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 200);
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(topics.stageInputName(0), topics.predictions().name())) {
+        for (String topic : List.of(topics.frames(0).name(), topics.predictions().name())) {
             consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);

@@ -3,7 +3,7 @@ package io.sieve.ui;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
-import io.sieve.stream.QueryClient;
+import io.sieve.client.QueryClient;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,5 +1,6 @@
 package io.sieve.platform;
 
+import io.sieve.client.ClusterConfig;
 import java.nio.file.Path;
 
 /**
@@ -48,6 +49,11 @@ public record PlatformConfig(Path dataDir, String host, int kafkaPort, int contr
 
     public String registryUrl() {
         return "http://" + host + ":" + registryPort + REGISTRY_API_PATH;
+    }
+
+    /** The client configuration of this platform's broker and registry. */
+    public ClusterConfig cluster() {
+        return ClusterConfig.of(bootstrapServers(), registryUrl());
     }
 
     public Path logDir() {

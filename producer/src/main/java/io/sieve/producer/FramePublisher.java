@@ -1,6 +1,6 @@
 package io.sieve.producer;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
@@ -93,7 +93,7 @@ public final class FramePublisher implements AutoCloseable {
                 .setSequence(source.sequence())
                 .setCaptureTime(source.captureTime())
                 .setWidth(image.width()).setHeight(image.height()).setChannels(image.channels())
-                .setLayout(image.layout() == io.sieve.cascade.model.Image.Layout.CHW ? PixelLayout.CHW : PixelLayout.HWC)
+                .setLayout(image.layout() == io.sieve.images.Image.Layout.CHW ? PixelLayout.CHW : PixelLayout.HWC)
                 .setPixels(ByteBuffer.wrap(image.pixels()))
                 .setLabel(source.label())
                 .setQueryId(queryId)

@@ -1,6 +1,6 @@
 package io.sieve.producer;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;

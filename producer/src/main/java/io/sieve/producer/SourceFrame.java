@@ -1,6 +1,6 @@
 package io.sieve.producer;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.time.Instant;
 
 /** A camera frame ready to publish: already at the models' input size, with its label when the source knows it. */

@@ -1,9 +1,9 @@
 package io.sieve.producer;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.DataException;
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Cifar10;
+import io.sieve.images.DataException;
+import io.sieve.images.LabelledImages;
+import io.sieve.images.Image;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

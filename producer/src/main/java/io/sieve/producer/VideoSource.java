@@ -1,6 +1,6 @@
 package io.sieve.producer;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.sieve.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import io.sieve.schemas.FrameBatch;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package io.sieve.producer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.awt.image.BufferedImage;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package io.sieve.producer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sieve.cascade.data.Cifar10;
+import io.sieve.images.Cifar10;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

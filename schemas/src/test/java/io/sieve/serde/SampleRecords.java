@@ -8,11 +8,12 @@ import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 
-final class SampleRecords {
+/** Records with every field set, for serde tests. */
+public final class SampleRecords {
     private SampleRecords() {
     }
 
-    static Frame frame(int sequence) {
+    public static Frame frame(int sequence) {
         byte[] pixels = new byte[32 * 32 * 3];
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) (i * 31 + sequence);
@@ -30,7 +31,7 @@ final class SampleRecords {
                 .build();
     }
 
-    static Prediction prediction() {
+    public static Prediction prediction() {
         return Prediction.newBuilder()
                 .setCameraId("camera-7").setSequence(5).setCaptureTime(Instant.ofEpochMilli(1_700_000_000_005L))
                 .setDecidingStage(1).setModel("resnet20").setLabel(3).setLabelName("cat").setConfidence(0.93f)

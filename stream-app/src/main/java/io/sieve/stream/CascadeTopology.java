@@ -1,20 +1,17 @@
 package io.sieve.stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sieve.client.Topics;
 import io.sieve.cascade.runtime.CascadeStage;
-import io.sieve.schemas.DeadLetter;
-import io.sieve.schemas.FrameBatch;
-import io.sieve.schemas.Prediction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.filter.DifferenceFilter;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -41,57 +38,46 @@ public final class CascadeTopology {
     public static final String QUERY_STATES_STORE = "query-states-store";
     public static final String AGGREGATES_STORE = "query-aggregates";
 
-    /** How (and whether) this instance aggregates predictions into query progress. */
-    public record Aggregation(boolean enabled, List<StageCalibration> calibration, Duration interval, int partitions) {
-        public static Aggregation off() {
-            return new Aggregation(false, List.of(), Duration.ofMillis(500), 1);
-        }
-    }
-
-    public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                 MeterRegistry meters, Clock clock) {
-        return build(builder, topics, stages, selected, new DifferenceFilter(0), Duration.ZERO, Aggregation.off(), meters, clock);
+    /** How this instance aggregates predictions into query progress. */
+    public record Aggregation(List<StageCalibration> calibration, Duration interval, int partitions) {
     }
 
     /**
+     * The stages: the data path, which the app runs in a Kafka Streams instance of its own.
+     *
      * @param filter      the difference filter stage 0 applies within each batch (threshold 0 = off)
      * @param eagerCommit the shortest time between early commits while the stages keep up (zero = off; see {@link StageProcessor})
      */
-    public static Topology build(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                 DifferenceFilter filter, Duration eagerCommit, Aggregation aggregation, MeterRegistry meters,
-                                 Clock clock) {
-        addQueryStates(builder, topics);
-        addStages(builder, topics, stages, selected, filter, eagerCommit, meters, clock);
-        if (aggregation.enabled()) {
-            addAggregation(builder, topics, stages, aggregation, clock);
-        }
-        return builder.build();
-    }
-
-    /** The stages alone: the data path, which the app runs in its own Kafka Streams instance. */
     public static Topology buildStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
                                        DifferenceFilter filter, Duration eagerCommit, MeterRegistry meters, Clock clock) {
-        addQueryStates(builder, topics);
+        addQueryStates(builder, topics, null);
         addStages(builder, topics, stages, selected, filter, eagerCommit, meters, clock);
         return builder.build();
     }
 
     /**
-     * The query aggregation alone: the control path, run in a Kafka Streams instance of its own so that
+     * The query aggregation: the control path, run in a Kafka Streams instance of its own so that
      * an abort or a final result never waits behind batches of frames.
      */
     public static Topology buildQueries(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
                                         Clock clock) {
-        addQueryStates(builder, topics);
-        addAggregation(builder, topics, stages, aggregation, clock);
+        LiveQueries live = new LiveQueries();
+        addQueryStates(builder, topics, live);
+        addAggregation(builder, topics, stages, aggregation, live, clock);
         return builder.build();
     }
 
-    private static void addQueryStates(StreamsBuilder builder, Topics topics) {
+    /**
+     * The latest command of every query, as a global store every task reads (stages drop frames of
+     * aborted queries); where {@code live} is given, it also keeps the index of running live queries
+     * the prediction router needs, so that no one scans every query ever run.
+     */
+    private static void addQueryStates(StreamsBuilder builder, Topics topics, LiveQueries live) {
         var queryStates = topics.queryStates();
-        builder.globalTable(queryStates.name(), queryStates.consumed().withName("read-query-states"),
-                Materialized.<String, QueryCommand, KeyValueStore<Bytes, byte[]>>as(QUERY_STATES_STORE)
-                        .withKeySerde(queryStates.keySerde()).withValueSerde(queryStates.valueSerde()));
+        builder.addGlobalStore(Stores.timestampedKeyValueStoreBuilder(Stores.persistentTimestampedKeyValueStore(QUERY_STATES_STORE),
+                        queryStates.keySerde(), queryStates.valueSerde()).withLoggingDisabled(),
+                queryStates.name(), Consumed.with(queryStates.keySerde(), queryStates.valueSerde()).withName("read-query-states"),
+                () -> new QueryStatesUpdater(QUERY_STATES_STORE, live));
     }
 
     private static void addStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
@@ -111,24 +97,31 @@ public final class CascadeTopology {
             int last = run.get(run.size() - 1);
             List<CascadeStage> fused = run.stream().map(stages::get).toList();
             List<StageMetrics> metrics = fused.stream().map(stage -> new StageMetrics(meters, stage.index(), stage.model().name())).toList();
-            var input = topics.stageInput(s);
-            var decoder = topics.frames(s).valueSerde().deserializer();
+            var input = topics.frames(s);
+            var decoder = input.valueSerde().deserializer();
             String name = s == last ? "stage-" + s : "stages-" + s + "-" + last;
-            KStream<String, Routed> routed = builder.stream(input.name(), input.consumed().withName("read-stage-" + s))
+            // Raw bytes in: the stage decodes them itself, so that a bad record becomes a dead letter.
+            KStream<String, Routed> routed = builder.stream(input.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
+                            .withName("read-stage-" + s))
                     .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter, eagerCommit), Named.as(name));
             var branches = routed.split(Named.as("route-" + name + "-"));
-            branches.branch((k, v) -> v.kind() == Routed.Kind.PREDICTION, Branched.withConsumer(decided -> decided
-                    .mapValues(v -> (Prediction) v.record(), Named.as(name + "-prediction"))
-                    .to(predictions.name(), predictions.produced().withName(name + "-to-predictions")), "predictions"));
+            branches.branch((k, v) -> v instanceof Routed.Decided, Branched.withConsumer(decided -> decided
+                    .mapValues(v -> ((Routed.Decided) v).prediction(), Named.as(name + "-prediction"))
+                    .to(predictions.name(), Produced.with(predictions.keySerde(), predictions.valueSerde()).withName(name + "-to-predictions")),
+                    "predictions"));
             if (!stages.get(last).isLast()) {
                 var next = topics.frames(last + 1);
-                branches.branch((k, v) -> v.kind() == Routed.Kind.NEXT_STAGE, Branched.withConsumer(unsure -> unsure
-                        .mapValues(v -> (FrameBatch) v.record(), Named.as(name + "-unsure"))
-                        .to(next.name(), next.produced().withName(name + "-to-stage-" + (last + 1))), "next"));
+                branches.branch((k, v) -> v instanceof Routed.Unsure, Branched.withConsumer(unsure -> unsure
+                        .mapValues(v -> ((Routed.Unsure) v).batch(), Named.as(name + "-unsure"))
+                        .to(next.name(), Produced.with(next.keySerde(), next.valueSerde()).withName(name + "-to-stage-" + (last + 1))),
+                        "next"));
             }
-            branches.defaultBranch(Branched.withConsumer(rejected -> rejected
-                    .mapValues(v -> (DeadLetter) v.record(), Named.as(name + "-dead-letter"))
-                    .to(deadLetters.name(), deadLetters.produced().withName(name + "-to-dead-letters")), "dead-letters"));
+            branches.branch((k, v) -> v instanceof Routed.Rejected, Branched.withConsumer(rejected -> rejected
+                    .mapValues(v -> ((Routed.Rejected) v).letter(), Named.as(name + "-dead-letter"))
+                    .to(deadLetters.name(), Produced.with(deadLetters.keySerde(), deadLetters.valueSerde()).withName(name + "-to-dead-letters")),
+                    "dead-letters"));
+            // Every kind a run can produce has its branch above (a last run never produces Unsure).
+            branches.noDefaultBranch();
         }
     }
 
@@ -155,14 +148,17 @@ public final class CascadeTopology {
      * instance reads (stages skip frames of aborted queries).
      */
     private static void addAggregation(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
-                                       Clock clock) {
+                                       LiveQueries live, Clock clock) {
         var queries = topics.queries();
         var predictions = topics.predictions();
         var progress = topics.progress();
-        KStream<String, QueryCommand> commands = builder.stream(queries.name(), queries.consumed().withName("read-queries"));
-        commands.to(topics.queryStates().name(), topics.queryStates().produced().withName("to-query-states"));
-        KStream<String, SpecificRecord> byQuery = builder.stream(predictions.name(), predictions.consumed().withName("read-predictions"))
-                .process(() -> new QueryRouter(QUERY_STATES_STORE), Named.as("route-to-queries"))
+        KStream<String, QueryCommand> commands = builder.stream(queries.name(),
+                Consumed.with(queries.keySerde(), queries.valueSerde()).withName("read-queries"));
+        var queryStates = topics.queryStates();
+        commands.to(queryStates.name(), Produced.with(queryStates.keySerde(), queryStates.valueSerde()).withName("to-query-states"));
+        KStream<String, SpecificRecord> byQuery = builder.stream(predictions.name(),
+                        Consumed.with(predictions.keySerde(), predictions.valueSerde()).withName("read-predictions"))
+                .process(() -> new QueryRouter(live), Named.as("route-to-queries"))
                 .repartition(Repartitioned.with(predictions.keySerde(), predictions.valueSerde()).withName("predictions-by-query")
                         .withNumberOfPartitions(aggregation.partitions()))
                 .mapValues(v -> (SpecificRecord) v, Named.as("prediction-event"));
@@ -176,6 +172,6 @@ public final class CascadeTopology {
                 .merge(byQuery, Named.as("query-events"))
                 .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), classNames, models,
                         aggregation.interval(), clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
-                .to(progress.name(), progress.produced().withName("to-progress"));
+                .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress"));
     }
 }

@@ -1,83 +1,142 @@
 package io.sieve.stream;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sieve.cascade.estimate.LagOneAutocorrelation;
 import io.sieve.cascade.estimate.OnlineEstimate;
+import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.schemas.AutocorrelationState;
+import io.sieve.schemas.EstimateState;
+import io.sieve.schemas.QueryAggregateState;
+import io.sieve.schemas.QueryState;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.MissingSchemaException;
 
-/** One query's running totals, kept in the aggregator's state store (as JSON) so that they survive restarts. */
+/**
+ * One query's running totals, live: the aggregator counts into this object and writes its
+ * {@link QueryAggregateState} to the state store, so that it survives restarts. The estimator is
+ * kept as an object here and turned into its stored form only when written.
+ */
 final class QueryAggregate {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    Long expected;
+    String targetClass;
+    boolean live;
+    /** null while running. */
+    QueryState finalState;
+    long seen;
+    long firstDecidedMillis;
+    long lastDecidedMillis;
+    final long[] framesIn;
+    final long[] decided;
+    final double[] inferenceMicros;
+    final LagOneAutocorrelation targetAutocorrelation;
+    /** null when the cascade has no calibration tables. */
+    final OnlineEstimate estimate;
 
-    public Long expected;
-    public String targetClass;
-    public boolean live;
-    public long seen;
-    public long firstDecidedMillis;
-    public long lastDecidedMillis;
-    public long[] framesIn;
-    public long[] decided;
-    public double[] inferenceMicros;
-    public OnlineEstimate.State estimate;
-    /** null while running; DONE or ABORTED once final. */
-    public String finalState;
-    public boolean dirty;
-    /** Lag-1 autocorrelation sums of the "shows the target class" indicator, in arrival order (live video). */
-    public long pairs;
-    public double sumX;
-    public double sumXX;
-    public double sumXY;
-    public int previousIndicator = -1;
-
-    static QueryAggregate empty(int stages) {
-        QueryAggregate a = new QueryAggregate();
-        a.framesIn = new long[stages];
-        a.decided = new long[stages];
-        a.inferenceMicros = new double[stages];
-        return a;
+    private QueryAggregate(int stages, LagOneAutocorrelation autocorrelation, OnlineEstimate estimate) {
+        this.framesIn = new long[stages];
+        this.decided = new long[stages];
+        this.inferenceMicros = new double[stages];
+        this.targetAutocorrelation = autocorrelation;
+        this.estimate = estimate;
     }
 
-    byte[] toBytes() {
+    static QueryAggregate empty(List<StageCalibration> calibration, int stages, int classes) {
+        return new QueryAggregate(stages, new LagOneAutocorrelation(),
+                calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes));
+    }
+
+    byte[] encode() {
+        EstimateState estimateState = null;
+        if (estimate != null) {
+            OnlineEstimate.State s = estimate.state();
+            estimateState = new EstimateState(s.n(), s.sumP(), s.sumBernoulli(), nested(s.decisionsPerBin()),
+                    nested(s.predictedByStage()), boxed(s.predicted()), s.labelled(), s.correct());
+        }
+        LagOneAutocorrelation.State a = targetAutocorrelation.state();
+        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, finalState, seen, firstDecidedMillis,
+                lastDecidedMillis, boxed(framesIn), boxed(decided), Arrays.stream(inferenceMicros).boxed().toList(),
+                new AutocorrelationState(a.pairs(), a.sumX(), a.sumXX(), a.sumXY(), a.previous()), estimateState);
         try {
-            return JSON.writeValueAsBytes(this);
+            ByteBuffer buffer = state.toByteBuffer();
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new IllegalStateException("cannot encode the aggregate of a query", e);
         }
-    }
-
-    static QueryAggregate fromBytes(byte[] bytes) {
-        try {
-            return JSON.readValue(bytes, QueryAggregate.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException("corrupt query aggregate in the state store", e);
-        }
-    }
-
-    void observeIndicator(int x) {
-        if (previousIndicator >= 0) {
-            pairs++;
-            sumX += previousIndicator;
-            sumXX += previousIndicator * previousIndicator;
-            sumXY += previousIndicator * x;
-        }
-        previousIndicator = x;
     }
 
     /**
-     * The variance inflation (1 + rho) / (1 - rho) of an AR(1)-like sequence with lag-1
-     * autocorrelation rho, clamped to [1, 39]: consecutive video frames repeat each other, so n
-     * correlated frames carry the information of fewer independent ones.
+     * Decodes a stored aggregate of query {@code queryId}.
+     *
+     * @throws IllegalStateException naming the query and what to do when the value is not this
+     *                               format (e.g. the JSON that Sieve kept before) or does not fit the cascade
      */
-    double designEffect() {
-        if (pairs < 30) {
-            return 1;
+    static QueryAggregate decode(String queryId, byte[] bytes, List<StageCalibration> calibration, int stages, int classes) {
+        QueryAggregateState state;
+        try {
+            state = QueryAggregateState.fromByteBuffer(ByteBuffer.wrap(bytes));
+        } catch (BadHeaderException | MissingSchemaException e) {
+            throw unreadable(queryId, bytes.length > 0 && bytes[0] == '{'
+                    ? "it is in the JSON format of earlier Sieve versions" : "it is not a QueryAggregateState record (" + e.getMessage() + ")");
+        } catch (IOException | RuntimeException e) {
+            throw unreadable(queryId, "it cannot be decoded (" + e.getMessage() + ")");
         }
-        double mean = sumX / pairs;
-        double variance = sumXX / pairs - mean * mean;
-        if (variance <= 1e-12) {
-            return 1;
+        if (state.getFramesIn().size() != stages) {
+            throw unreadable(queryId, "it counts " + state.getFramesIn().size() + " stages but the cascade has " + stages);
         }
-        double rho = Math.max(0, Math.min(0.95, (sumXY / pairs - mean * mean) / variance));
-        return (1 + rho) / (1 - rho);
+        OnlineEstimate estimate = null;
+        if (!calibration.isEmpty()) {
+            EstimateState e = state.getEstimate();
+            try {
+                estimate = e == null ? new OnlineEstimate(calibration, classes) : OnlineEstimate.restore(calibration, classes,
+                        new OnlineEstimate.State(e.getDecisions(), e.getSumP(), e.getSumBernoulli(), unboxedRows(e.getDecisionsPerBin()),
+                                unboxedRows(e.getPredictedByStage()), unboxed(e.getPredicted()), e.getLabelled(), e.getCorrect()));
+            } catch (IllegalArgumentException mismatch) {
+                throw unreadable(queryId, mismatch.getMessage());
+            }
+        }
+        AutocorrelationState a = state.getTargetAutocorrelation();
+        QueryAggregate agg = new QueryAggregate(stages,
+                new LagOneAutocorrelation(new LagOneAutocorrelation.State(a.getPairs(), a.getSumX(), a.getSumXx(), a.getSumXy(),
+                        a.getPrevious())), estimate);
+        agg.expected = state.getExpectedFrames();
+        agg.targetClass = state.getTargetClass();
+        agg.live = state.getLive();
+        agg.finalState = state.getFinalState();
+        agg.seen = state.getFramesSeen();
+        agg.firstDecidedMillis = state.getFirstDecidedMillis();
+        agg.lastDecidedMillis = state.getLastDecidedMillis();
+        for (int s = 0; s < stages; s++) {
+            agg.framesIn[s] = state.getFramesIn().get(s);
+            agg.decided[s] = state.getFramesDecided().get(s);
+            agg.inferenceMicros[s] = state.getInferenceMicros().get(s);
+        }
+        return agg;
+    }
+
+    private static IllegalStateException unreadable(String queryId, String why) {
+        return new IllegalStateException("the stored aggregate of query " + queryId + " cannot be read: " + why
+                + ". Its state belongs to another Sieve version or cascade: stop the stream app and delete its state "
+                + "(`./sieve platform reset`, or the application's folder under sieve.state.dir) to start the aggregation afresh");
+    }
+
+    private static List<Long> boxed(long[] values) {
+        return Arrays.stream(values).boxed().toList();
+    }
+
+    private static List<List<Long>> nested(long[][] values) {
+        return Arrays.stream(values).map(QueryAggregate::boxed).toList();
+    }
+
+    private static long[] unboxed(List<Long> values) {
+        return values.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static long[][] unboxedRows(List<List<Long>> values) {
+        return values.stream().map(QueryAggregate::unboxed).toArray(long[][]::new);
     }
 }

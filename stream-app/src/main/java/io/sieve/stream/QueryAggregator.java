@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.ContextualProcessor;
@@ -35,8 +37,6 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * that moment). A final query ignores late predictions, so its last record stays its answer.
  */
 final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, Progress> {
-    static final double Z95 = 1.959964;
-
     private final String aggregatesStore;
     private final List<StageCalibration> calibration;
     private final List<String> classNames;
@@ -45,12 +45,14 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     private final Clock clock;
     private KeyValueStore<String, byte[]> aggregates;
     /**
-     * The running queries of this task, decoded: the store (written through on every record, so that
-     * a commit always covers what was counted) stays the source of truth, and this map spares
-     * decoding the aggregate again for every prediction, and the periodic progress a scan over every
-     * query ever aggregated (finished ones stay in the store). Loaded from the store when the task starts.
+     * The running queries of this task, live: the store (written through on every record, so that a
+     * commit always covers what was counted) stays the source of truth, and this map spares decoding
+     * the aggregate again for every prediction, and the periodic progress a scan over every query
+     * ever aggregated (finished ones stay in the store). Loaded from the store when the task starts.
      */
     private final Map<String, QueryAggregate> running = new HashMap<>();
+    /** Running queries whose progress changed since it was last published. */
+    private final Set<String> changed = new LinkedHashSet<>();
 
     QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<String> classNames, List<String> stageModels,
                     Duration interval, Clock clock) {
@@ -68,22 +70,32 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         aggregates = context.getStateStore(aggregatesStore);
         try (KeyValueIterator<String, byte[]> it = aggregates.all()) {
             it.forEachRemaining(kv -> {
-                QueryAggregate agg = QueryAggregate.fromBytes(kv.value);
+                QueryAggregate agg = decode(kv.key, kv.value);
                 if (agg.finalState == null) {
                     running.put(kv.key, agg);
+                    // Progress once after a restart, so that followers see where each running query stands.
+                    changed.add(kv.key);
                 }
             });
         }
         context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, t -> emitChanged());
     }
 
+    private QueryAggregate decode(String queryId, byte[] stored) {
+        return QueryAggregate.decode(queryId, stored, calibration, stageModels.size(), classNames.size());
+    }
+
     @Override
     public void process(Record<String, SpecificRecord> record) {
         String queryId = record.key();
+        if (queryId == null || record.value() == null) {
+            // A deleted command (tombstone) starts nothing, and a record without a query id belongs to none.
+            return;
+        }
         QueryAggregate agg = running.get(queryId);
         if (agg == null) {
             byte[] stored = aggregates.get(queryId);
-            agg = stored == null ? QueryAggregate.empty(stageModels.size()) : QueryAggregate.fromBytes(stored);
+            agg = stored == null ? QueryAggregate.empty(calibration, stageModels.size(), classNames.size()) : decode(queryId, stored);
             if (agg.finalState != null) {
                 return;
             }
@@ -104,8 +116,8 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             finish(queryId, agg, QueryState.DONE);
             return;
         }
-        agg.dirty = true;
-        aggregates.put(queryId, agg.toBytes());
+        changed.add(queryId);
+        aggregates.put(queryId, agg.encode());
     }
 
     private void count(QueryAggregate agg, Prediction p) {
@@ -124,33 +136,31 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         if (p.getDecidingStage() >= 0 && p.getDecidingStage() < agg.decided.length) {
             agg.decided[p.getDecidingStage()]++;
         }
-        OnlineEstimate estimate = estimate(agg);
-        if (estimate != null && p.getDecidingStage() >= 0) {
-            estimate.add(p.getDecidingStage(), p.getConfidence(), p.getLabel(), p.getTrueLabel());
-            agg.estimate = estimate.state();
+        if (agg.estimate != null && p.getDecidingStage() >= 0) {
+            agg.estimate.add(p.getDecidingStage(), p.getConfidence(), p.getLabel(), p.getTrueLabel());
         }
         int target = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
         if (target >= 0) {
-            agg.observeIndicator(p.getLabel() == target ? 1 : 0);
+            agg.targetAutocorrelation.observe(p.getLabel() == target ? 1 : 0);
         }
     }
 
     private void finish(String queryId, QueryAggregate agg, QueryState state) {
-        agg.finalState = state.name();
-        agg.dirty = false;
-        aggregates.put(queryId, agg.toBytes());
+        agg.finalState = state;
+        aggregates.put(queryId, agg.encode());
         running.remove(queryId);
+        changed.remove(queryId);
         emit(queryId, agg);
     }
 
     private void emitChanged() {
-        running.forEach((queryId, agg) -> {
-            if (agg.dirty) {
-                agg.dirty = false;
-                aggregates.put(queryId, agg.toBytes());
+        for (String queryId : changed) {
+            QueryAggregate agg = running.get(queryId);
+            if (agg != null) {
                 emit(queryId, agg);
             }
-        });
+        }
+        changed.clear();
     }
 
     private void emit(String queryId, QueryAggregate agg) {
@@ -164,7 +174,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         }
         Progress.Builder progress = Progress.newBuilder()
                 .setQueryId(queryId)
-                .setState(agg.finalState == null ? QueryState.RUNNING : QueryState.valueOf(agg.finalState))
+                .setState(agg.finalState == null ? QueryState.RUNNING : agg.finalState)
                 .setFramesExpected(agg.expected)
                 .setFramesSeen(agg.seen)
                 .setFramesDecided(agg.seen)
@@ -173,28 +183,20 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                 .setEtaSeconds(agg.expected != null && fps > 0 && agg.finalState == null ? Math.max(0, agg.expected - agg.seen) / fps : null)
                 .setTargetClass(agg.targetClass)
                 .setEmittedTime(now);
-        OnlineEstimate estimate = estimate(agg);
+        OnlineEstimate estimate = agg.estimate;
         if (estimate != null && estimate.decisions() > 0) {
-            double designEffect = agg.live ? agg.designEffect() : 1;
-            Interval accuracy = estimate.accuracy(Z95, designEffect);
+            double designEffect = agg.live ? agg.targetAutocorrelation.designEffect() : 1;
+            Interval accuracy = estimate.accuracy(Interval.Z95, designEffect);
             progress.setEstimatedAccuracy(accuracy.estimate()).setAccuracyLow(accuracy.low()).setAccuracyHigh(accuracy.high())
                     .setTrueAccuracy(estimate.trueAccuracy());
             long population = agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen;
             List<ClassEstimate> classes = new ArrayList<>();
             for (int k = 0; k < classNames.size(); k++) {
-                Interval count = estimate.classCount(k, population, Z95, designEffect);
+                Interval count = estimate.classCount(k, population, Interval.Z95, designEffect);
                 classes.add(new ClassEstimate(k, classNames.get(k), estimate.predicted(k), count.estimate(), count.low(), count.high()));
             }
             progress.setClasses(classes);
         }
         context().forward(new Record<>(queryId, progress.build(), now.toEpochMilli()));
-    }
-
-    private OnlineEstimate estimate(QueryAggregate agg) {
-        if (calibration.isEmpty()) {
-            return null;
-        }
-        return agg.estimate == null ? new OnlineEstimate(calibration, classNames.size())
-                : OnlineEstimate.restore(calibration, classNames.size(), agg.estimate);
     }
 }

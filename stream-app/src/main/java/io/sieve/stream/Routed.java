@@ -3,21 +3,18 @@ package io.sieve.stream;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.Prediction;
-import org.apache.avro.specific.SpecificRecord;
 
-/** A stage's output, tagged with where it goes. */
-public record Routed(Kind kind, SpecificRecord record) {
-    public enum Kind { PREDICTION, NEXT_STAGE, DEAD_LETTER }
-
-    static Routed prediction(Prediction p) {
-        return new Routed(Kind.PREDICTION, p);
+/** A stage processor's output: each kind goes to its own topic, and the topology routes every kind explicitly. */
+sealed interface Routed {
+    /** A frame's answer, for the predictions topic. */
+    record Decided(Prediction prediction) implements Routed {
     }
 
-    static Routed nextStage(FrameBatch batch) {
-        return new Routed(Kind.NEXT_STAGE, batch);
+    /** Frames the fused stages could not decide, for the next stage's topic. */
+    record Unsure(FrameBatch batch) implements Routed {
     }
 
-    static Routed deadLetter(DeadLetter d) {
-        return new Routed(Kind.DEAD_LETTER, d);
+    /** A record or frame that cannot be processed, for the dead-letter topic. */
+    record Rejected(DeadLetter letter) implements Routed {
     }
 }

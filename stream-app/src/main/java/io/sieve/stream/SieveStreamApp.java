@@ -4,8 +4,10 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.Topics;
+import io.sieve.client.ClusterConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -74,7 +76,7 @@ public final class SieveStreamApp implements AutoCloseable {
             instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
                     new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
             if (config.aggregates(selected)) {
-                var aggregation = new CascadeTopology.Aggregation(true, cascade.calibration(), Duration.ofMillis(config.progressMillis()),
+                var aggregation = new CascadeTopology.Aggregation(StageCalibration.of(cascade.definition()), Duration.ofMillis(config.progressMillis()),
                         config.partitions());
                 instances.add(new KafkaStreams(CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade.stages(), aggregation,
                         clock), controlPathProperties(cluster, config)));
@@ -145,9 +147,9 @@ public final class SieveStreamApp implements AutoCloseable {
                                      int stageCount) {
         Set<String> names = new LinkedHashSet<>();
         for (int s : selected) {
-            names.add(topics.stageInputName(s));
+            names.add(topics.frames(s).name());
             if (s + 1 < stageCount) {
-                names.add(topics.stageInputName(s + 1));
+                names.add(topics.frames(s + 1).name());
             }
         }
         names.add(topics.predictions().name());

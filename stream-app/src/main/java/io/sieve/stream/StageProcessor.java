@@ -1,7 +1,7 @@
 package io.sieve.stream;
 
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelException;
+import io.sieve.images.Image;
+import io.sieve.cascade.runtime.CascadeRouter;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.cascade.runtime.StageDecision;
 import io.sieve.schemas.DeadLetter;
@@ -120,7 +120,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
 
     private void route(Record<String, byte[]> record) {
         RecordMetadata source = context().recordMetadata().orElseThrow();
-        CascadeStage first = stages.get(0);
+        int firstStage = stages.get(0).index();
         FrameBatch batch;
         try {
             batch = decoder.deserialize(source.topic(), record.value());
@@ -133,10 +133,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 throw new StreamsException("schema registry unavailable while decoding " + source.topic() + "-" + source.partition()
                         + "@" + source.offset() + ": " + e.getMessage(), e);
             }
-            deadLetter(record, source, first.index(), "undecodable record: " + e.getMessage(), null, record.value(), "unknown schema");
+            reject(record, source, Rejection.ofRecord(firstStage, "unknown schema", "undecodable record: " + e.getMessage(), record.value()));
             return;
         } catch (RuntimeException e) {
-            deadLetter(record, source, first.index(), "undecodable record: " + e.getMessage(), null, record.value(), "undecodable");
+            reject(record, source, Rejection.ofRecord(firstStage, "undecodable", "undecodable record: " + e.getMessage(), record.value()));
+            return;
+        }
+        if (batch.getFrames().isEmpty()) {
+            reject(record, source, Rejection.ofRecord(firstStage, "empty batch",
+                    "batch of camera " + batch.getCameraId() + " holds no frames", record.value()));
             return;
         }
         List<Frame> frames = new ArrayList<>(batch.getFrames().size());
@@ -146,136 +151,108 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 metrics.get(0).skippedAborted();
                 continue;
             }
-            String problem = problem(frame);
+            Image image;
+            String problem;
+            try {
+                image = toImage(frame);
+                problem = mismatch(image);
+            } catch (IllegalArgumentException e) {
+                image = null;
+                problem = e.getMessage();
+            }
             if (problem != null) {
-                deadLetter(record, source, first.index(), problem, frame, null, "invalid frame");
+                reject(record, source, Rejection.ofFrame(firstStage, "invalid frame",
+                        "frame " + frame.getCameraId() + "/" + frame.getSequence() + ": " + problem, frame));
                 continue;
             }
             frames.add(frame);
-            images.add(toImage(frame));
+            images.add(image);
         }
-        if (batch.getFrames().isEmpty()) {
-            deadLetter(record, source, first.index(), "batch of camera " + batch.getCameraId() + " holds no frames", null,
-                    record.value(), "empty batch");
+        if (frames.isEmpty()) {
             return;
         }
-        if (first.index() == 0 && filter.enabled() && !frames.isEmpty()) {
-            markFollowers(frames, images);
+        int[] references = references(frames, images, firstStage == 0 && filter.enabled());
+        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references);
+        for (CascadeRouter.StageRun run : routing.runs()) {
+            StageMetrics stageMetrics = metricsOf(run.stage());
+            stageMetrics.batch(run.frames(), run.exited(), run.microsPerFrame());
+            stageMetrics.reused(run.followersDecided());
         }
-        Pending pending = new Pending(frames, images);
-        for (int k = 0; k < stages.size() && !pending.frames.isEmpty(); k++) {
-            pending = runStage(stages.get(k), metrics.get(k), record, source, pending);
+        List<Frame> unsure = new ArrayList<>();
+        for (int i = 0; i < frames.size(); i++) {
+            Frame frame = frames.get(i);
+            CascadeRouter.FrameRoute route = routing.frames().get(i);
+            List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
+            for (StageDecision d : route.trail()) {
+                trail.add(new StageResult(d.stage(), d.model(), d.label(), d.confidence(), d.micros(), d.exits()));
+            }
+            if (route.failed()) {
+                CascadeStage failed = route.failure().stage();
+                reject(record, source, Rejection.ofFrame(failed.index(), "model failure", route.failure().reason(), frame));
+            } else if (route.followed()) {
+                StageDecision d = route.decision();
+                trail.add(new StageResult(FILTER_STAGE, FILTER_MODEL, d.label(), d.confidence(), 0L, true));
+                context().forward(record.withKey(frame.getCameraId())
+                        .withValue(new Routed.Decided(prediction(frame, FILTER_STAGE, FILTER_MODEL, d, trail))));
+            } else if (route.decided()) {
+                StageDecision d = route.decision();
+                context().forward(record.withKey(frame.getCameraId())
+                        .withValue(new Routed.Decided(prediction(frame, d.stage(), d.model(), d, trail))));
+            } else {
+                Long follows = references[i] == i ? null : frames.get(references[i]).getSequence();
+                unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).setFollows(follows).build());
+            }
         }
-        if (!pending.frames.isEmpty()) {
-            context().forward(record.withValue(Routed.nextStage(new FrameBatch(batch.getCameraId(), pending.frames))));
+        if (routing.frames().stream().anyMatch(CascadeRouter.FrameRoute::failed)) {
+            CascadeRouter.StageFailure failure = routing.frames().stream().filter(CascadeRouter.FrameRoute::failed).findFirst()
+                    .orElseThrow().failure();
+            LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(), source.topic(), source.partition(),
+                    source.offset(), failure.reason());
+        }
+        if (!unsure.isEmpty()) {
+            if (stages.get(stages.size() - 1).isLast()) {
+                throw new IllegalStateException("the last stage left " + unsure.size() + " frames undecided");
+            }
+            context().forward(record.withValue(new Routed.Unsure(new FrameBatch(batch.getCameraId(), unsure))));
         }
     }
 
-    /** Frames still undecided, with their images in the same order. */
-    private record Pending(List<Frame> frames, List<Image> images) {
+    /** Why a fused stage's model cannot take this image, or null. */
+    private String mismatch(Image image) {
+        for (CascadeStage stage : stages) {
+            String mismatch = stage.model().mismatch(image);
+            if (mismatch != null) {
+                return mismatch + " (the producer sizes frames)";
+            }
+        }
+        return null;
     }
 
     /**
-     * Runs one stage on the pending frames, forwards the predictions of those it decides, and returns
-     * the rest (each carrying this stage's result): none when the model failed and every pending frame
-     * was dead-lettered.
+     * Each frame's reference in the batch (itself unless it follows another). Stage 0 with the filter
+     * on marks each frame that barely differs from an earlier one of the batch as its follower; later
+     * stages keep the links frames arrive with, as long as the reference came along.
      */
-    private Pending runStage(CascadeStage stage, StageMetrics stageMetrics, Record<String, byte[]> record, RecordMetadata source,
-                             Pending pending) {
-        List<Frame> frames = new ArrayList<>(pending.frames);
-        // Followers (set by the difference filter) take their reference's result; only references run the model.
-        Map<Long, Integer> referencePosition = new HashMap<>();
-        List<Image> referenceImages = new ArrayList<>();
-        List<Frame> referenceFrames = new ArrayList<>();
+    private int[] references(List<Frame> frames, List<Image> images, boolean filterHere) {
+        if (filterHere) {
+            return filter.references(images);
+        }
+        Map<Long, Integer> position = new HashMap<>();
         for (int i = 0; i < frames.size(); i++) {
-            Frame frame = frames.get(i);
-            if (frame.getFollows() != null && !referencePosition.containsKey(frame.getFollows())) {
-                frame = Frame.newBuilder(frame).setFollows(null).build();
-                frames.set(i, frame);
-            }
-            if (frame.getFollows() == null) {
-                referencePosition.put(frame.getSequence(), referenceFrames.size());
-                referenceFrames.add(frame);
-                referenceImages.add(pending.images.get(i));
+            if (frames.get(i).getFollows() == null) {
+                position.put(frames.get(i).getSequence(), i);
             }
         }
-        List<StageDecision> decisions;
-        try {
-            decisions = stage.apply(referenceImages);
-        } catch (ModelException | IllegalArgumentException e) {
-            LOG.error("stage {} ({}) failed on a batch of {} frames from {}-{}@{}: {}", stage.index(), stage.model().name(),
-                    frames.size(), source.topic(), source.partition(), source.offset(), e.getMessage());
-            for (Frame frame : frames) {
-                deadLetter(record, source, stage.index(), "model " + stage.model().name() + " failed: " + e.getMessage(), frame, null,
-                        "model failure");
-            }
-            return new Pending(List.of(), List.of());
-        }
-        List<Frame> unsure = new ArrayList<>();
-        List<Image> unsureImages = new ArrayList<>();
-        int exited = 0;
-        int reused = 0;
+        int[] references = new int[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
-            Frame frame = frames.get(i);
-            boolean follower = frame.getFollows() != null;
-            StageDecision decision = decisions.get(referencePosition.get(follower ? frame.getFollows() : frame.getSequence()));
-            List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
-            if (follower && decision.exits()) {
-                reused++;
-                trail.add(new StageResult(FILTER_STAGE, FILTER_MODEL, decision.label(), decision.confidence(), 0L, true));
-                context().forward(record.withKey(frame.getCameraId())
-                        .withValue(Routed.prediction(prediction(frame, FILTER_STAGE, FILTER_MODEL, decision, trail))));
-            } else if (follower) {
-                unsure.add(frame);
-                unsureImages.add(pending.images.get(i));
-            } else {
-                trail.add(new StageResult(stage.index(), decision.model(), decision.label(), decision.confidence(),
-                        decision.micros(), decision.exits()));
-                if (decision.exits()) {
-                    exited++;
-                    context().forward(record.withKey(frame.getCameraId())
-                            .withValue(Routed.prediction(prediction(frame, stage.index(), decision.model(), decision, trail))));
-                } else {
-                    unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).build());
-                    unsureImages.add(pending.images.get(i));
-                }
-            }
+            Long follows = frames.get(i).getFollows();
+            references[i] = follows == null ? i : position.getOrDefault(follows, i);
         }
-        if (!decisions.isEmpty()) {
-            stageMetrics.batch(referenceFrames.size(), exited, decisions.get(0).micros());
-        }
-        stageMetrics.reused(reused);
-        return new Pending(unsure, unsureImages);
+        return references;
     }
 
-    /** Marks each frame that barely differs from an earlier one of the batch as its follower. */
-    private void markFollowers(List<Frame> frames, List<Image> images) {
-        int[] reference = filter.references(images);
-        for (int i = 0; i < frames.size(); i++) {
-            if (reference[i] != i) {
-                frames.set(i, Frame.newBuilder(frames.get(i)).setFollows(frames.get(reference[i]).getSequence()).build());
-            }
-        }
-    }
-
-    private String problem(Frame frame) {
-        CascadeStage stage = stages.get(0);
-        var input = stage.model().card().input();
-        if (frame.getChannels() != 3) {
-            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " has " + frame.getChannels()
-                    + " channels; RGB (3) is expected";
-        }
-        if (frame.getWidth() != input.width() || frame.getHeight() != input.height()) {
-            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " is " + frame.getWidth() + "x" + frame.getHeight()
-                    + " but model " + stage.model().name() + " expects " + input.width() + "x" + input.height()
-                    + " (the producer resizes frames)";
-        }
-        long expected = (long) frame.getWidth() * frame.getHeight() * frame.getChannels();
-        if (frame.getPixels().remaining() != expected) {
-            return "frame " + frame.getCameraId() + "/" + frame.getSequence() + " carries " + frame.getPixels().remaining()
-                    + " pixel bytes; " + frame.getWidth() + "x" + frame.getHeight() + "x" + frame.getChannels() + " needs " + expected;
-        }
-        return null;
+    private StageMetrics metricsOf(CascadeStage stage) {
+        return metrics.get(stage.index() - stages.get(0).index());
     }
 
     private static Image toImage(Frame frame) {
@@ -304,22 +281,33 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 .build();
     }
 
-    private void deadLetter(Record<String, byte[]> record, RecordMetadata source, int stage, String reason, Frame frame,
-                            byte[] payload, String reasonKind) {
-        metrics.get(stage - stages.get(0).index()).deadLetter(reasonKind);
-        LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
+    /** What cannot be processed: a whole record (its payload kept) or one frame of it. */
+    record Rejection(int stage, String kind, String reason, Frame frame, byte[] payload) {
+        static Rejection ofRecord(int stage, String kind, String reason, byte[] payload) {
+            return new Rejection(stage, kind, reason, null, payload);
+        }
+
+        static Rejection ofFrame(int stage, String kind, String reason, Frame frame) {
+            return new Rejection(stage, kind, reason, frame, null);
+        }
+    }
+
+    private void reject(Record<String, byte[]> record, RecordMetadata source, Rejection rejection) {
+        metrics.get(rejection.stage() - stages.get(0).index()).deadLetter(rejection.kind());
+        LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), rejection.reason());
+        Frame frame = rejection.frame();
         DeadLetter letter = DeadLetter.newBuilder()
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
-                .setStage(stage)
-                .setReason(reason)
+                .setStage(rejection.stage())
+                .setReason(rejection.reason())
                 .setCameraId(frame != null ? frame.getCameraId() : record.key())
                 .setSequence(frame != null ? frame.getSequence() : null)
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
-                .setPayload(payload == null ? null : ByteBuffer.wrap(payload))
+                .setPayload(rejection.payload() == null ? null : ByteBuffer.wrap(rejection.payload()))
                 .setRejectedTime(Instant.now(clock))
                 .build();
-        context().forward(record.withValue(Routed.deadLetter(letter)));
+        context().forward(record.withValue(new Routed.Rejected(letter)));
     }
 }

@@ -1,6 +1,6 @@
 package io.sieve.stream;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Set;

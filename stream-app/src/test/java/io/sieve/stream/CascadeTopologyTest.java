@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.images.Image;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.cascade.runtime.StageDecision;
+import io.sieve.client.Topics;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
@@ -15,25 +18,15 @@ import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +38,7 @@ class CascadeTopologyTest {
     private final Random random = new Random(3);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private DifferenceFilter filter = new DifferenceFilter(0);
-    private TopologyTestDriver driver;
+    private PipelineDriver driver;
 
     @AfterEach
     void close() {
@@ -61,9 +54,9 @@ class CascadeTopologyTest {
         double threshold = medianConfidence(frames);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", threshold), last(1, "tiny_softmax"));
 
-        input(0).pipeInput("cam-1", encode(new FrameBatch("cam-1", frames)));
+        driver.pipe(0, "cam-1", encode(new FrameBatch("cam-1", frames)));
 
-        List<Prediction> predictions = predictions().readValuesToList();
+        List<Prediction> predictions = driver.predictions();
         assertThat(predictions).hasSize(40);
         assertThat(predictions.stream().map(Prediction::getSequence).collect(Collectors.toSet())).hasSize(40);
         List<Prediction> early = predictions.stream().filter(p -> p.getDecidingStage() == 0).toList();
@@ -84,30 +77,39 @@ class CascadeTopologyTest {
             assertThat(p.getTrueLabel()).isEqualTo((int) (p.getSequence() % 10));
             assertThat(p.getLabelName()).isNotEmpty();
         });
-        assertThat(deadLetters().isEmpty()).isTrue();
+        assertThat(driver.deadLetters().isEmpty()).isTrue();
     }
 
     @Test
-    void threeStagesRouteFramesThroughEveryStageTheyNeed() {
+    void threeStagesRouteFramesThroughTheStagesThatCanDecideThemAsInProcess() {
         List<Frame> frames = frames("cam-2", 60, 32);
         double threshold = medianConfidence(frames);
         startDriver(Set.of(0, 1, 2), stage(0, "tiny_logits", threshold), stage(1, "tiny_logits", 2.0), last(2, "tiny_softmax"));
-        input(0).pipeInput("cam-2", encode(new FrameBatch("cam-2", frames)));
-        List<Prediction> predictions = predictions().readValuesToList();
+        driver.pipe(0, "cam-2", encode(new FrameBatch("cam-2", frames)));
+        List<Prediction> predictions = driver.predictions();
         assertThat(predictions).hasSize(60);
-        // Stage 1's threshold is above any confidence, so it passes everything it sees on to stage 2.
+        // Stage 1's threshold is above any confidence: it could decide nothing, so it is skipped, as in-process.
         assertThat(predictions).noneMatch(p -> p.getDecidingStage() == 1);
         assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 2))
-                .isNotEmpty().allSatisfy(p -> assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactly(0, 1, 2));
+                .isNotEmpty().allSatisfy(p -> assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactly(0, 2));
+        assertThat(meters.find("sieve.stage.frames.in").tag("stage", "1").counter().count()).isZero();
+        List<Image> images = frames.stream().map(CascadeTopologyTest::image).toList();
+        List<List<StageDecision>> inProcess = new Cascade("in-process", stages, null).classify(images);
+        for (Prediction p : predictions) {
+            List<StageDecision> trail = inProcess.get((int) p.getSequence());
+            assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactlyElementsOf(trail.stream().map(StageDecision::stage).toList());
+            assertThat(p.getLabel()).isEqualTo(trail.get(trail.size() - 1).label());
+            assertThat(p.getConfidence()).isEqualTo(trail.get(trail.size() - 1).confidence());
+        }
     }
 
     @Test
     void stagesOfOneInstanceRunFusedSoNoFrameCrossesATopicBetweenThem() {
         List<Frame> frames = frames("cam-6", 40, 32);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", medianConfidence(frames)), last(1, "tiny_softmax"));
-        var hop = driver.createOutputTopic(topics.stageInputName(1), new StringDeserializer(), topics.frames(1).valueSerde().deserializer());
-        input(0).pipeInput("cam-6", encode(new FrameBatch("cam-6", frames)));
-        assertThat(predictions().readValuesToList()).hasSize(40).anyMatch(p -> p.getDecidingStage() == 1);
+        var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
+        driver.pipe(0, "cam-6", encode(new FrameBatch("cam-6", frames)));
+        assertThat(driver.predictions()).hasSize(40).anyMatch(p -> p.getDecidingStage() == 1);
         assertThat(hop.isEmpty()).isTrue();
     }
 
@@ -116,9 +118,9 @@ class CascadeTopologyTest {
         List<Frame> frames = frames("cam-7", 40, 32);
         double threshold = medianConfidence(frames);
         startDriver(Set.of(0), stage(0, "tiny_logits", threshold), last(1, "tiny_softmax"));
-        var hop = driver.createOutputTopic(topics.stageInputName(1), new StringDeserializer(), topics.frames(1).valueSerde().deserializer());
-        input(0).pipeInput("cam-7", encode(new FrameBatch("cam-7", frames)));
-        List<Prediction> decided = predictions().readValuesToList();
+        var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
+        driver.pipe(0, "cam-7", encode(new FrameBatch("cam-7", frames)));
+        List<Prediction> decided = driver.predictions();
         assertThat(decided).allSatisfy(p -> assertThat(p.getDecidingStage()).isZero());
         List<FrameBatch> passed = hop.readValuesToList();
         assertThat(passed).hasSize(1);
@@ -132,16 +134,15 @@ class CascadeTopologyTest {
     void anApplicationRunningOnlyTheExpensiveStageReadsItsTopic() {
         startDriver(Set.of(1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
         List<Frame> frames = frames("cam-3", 10, 32);
-        input(1).pipeInput("cam-3", encode(new FrameBatch("cam-3", frames), 1));
-        assertThat(predictions().readValuesToList()).hasSize(10).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
+        driver.pipe(1, "cam-3", encode(new FrameBatch("cam-3", frames), 1));
+        assertThat(driver.predictions()).hasSize(10).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
     }
 
     @Test
     void badRecordsAndBadFramesGoToDeadLettersWithTheirReasonAndSourceWhileTheRestIsProcessed() {
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.0), last(1, "tiny_softmax"));
-        var in = input(0);
-        in.pipeInput("cam-4", new byte[] {1, 2, 3, 4, 5, 6, 7});
-        in.pipeInput("cam-4", encode(new FrameBatch("cam-4", List.of())));
+        driver.pipe(0, "cam-4", new byte[] {1, 2, 3, 4, 5, 6, 7});
+        driver.pipe(0, "cam-4", encode(new FrameBatch("cam-4", List.of())));
         List<Frame> mixed = new ArrayList<>(frames("cam-4", 3, 32));
         mixed.add(frames("cam-4", 1, 64).get(0));
         Frame grey = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(77).setChannels(1)
@@ -149,9 +150,9 @@ class CascadeTopologyTest {
         mixed.add(grey);
         Frame short_ = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(78).setPixels(ByteBuffer.wrap(new byte[100])).build();
         mixed.add(short_);
-        in.pipeInput("cam-4", encode(new FrameBatch("cam-4", mixed)));
+        driver.pipe(0, "cam-4", encode(new FrameBatch("cam-4", mixed)));
 
-        List<DeadLetter> letters = deadLetters().readValuesToList();
+        List<DeadLetter> letters = driver.deadLetters().readValuesToList();
         assertThat(letters).hasSize(5);
         assertThat(letters.get(0).getReason()).contains("undecodable", "unknown magic byte 1");
         assertThat(letters.get(0).getSourceTopic()).isEqualTo("frames");
@@ -161,10 +162,10 @@ class CascadeTopologyTest {
         assertThat(letters.get(1).getSourceOffset()).isEqualTo(1);
         assertThat(letters.subList(2, 5)).extracting(DeadLetter::getReason).anySatisfy(r -> assertThat(r).contains("64x64", "expects 32x32"))
                 .anySatisfy(r -> assertThat(r).contains("1 channels"))
-                .anySatisfy(r -> assertThat(r).contains("carries 100 pixel bytes"));
+                .anySatisfy(r -> assertThat(r).contains("needs 3072 pixel bytes, got 100"));
         assertThat(letters.subList(2, 5)).allSatisfy(l -> assertThat(l.getSourceOffset()).isEqualTo(2));
         // The three good frames of the mixed batch are still predicted, at stage 0 (threshold 0).
-        assertThat(predictions().readValuesToList()).hasSize(3);
+        assertThat(driver.predictions()).hasSize(3);
     }
 
     @Test
@@ -176,18 +177,11 @@ class CascadeTopologyTest {
         Topics unreachable = new Topics("", "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7");
         stages.add(stage(0, "tiny_logits", 0.5));
         stages.add(last(1, "tiny_softmax"));
-        var topology = CascadeTopology.build(new StreamsBuilder(), unreachable, stages, Set.of(0, 1), new SimpleMeterRegistry(),
-                Clock.systemUTC());
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "outage-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(topology, props);
-        var in = driver.createInputTopic(unreachable.stageInputName(0), new StringSerializer(), new ByteArraySerializer());
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> in.pipeInput("cam-6", new byte[] {0, 0, 0, 0, 7, 2, 4, 6}))
+        driver = new PipelineDriver(unreachable, stages, Set.of(0, 1), new DifferenceFilter(0), null, new SimpleMeterRegistry());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> driver.pipe(0, "cam-6", new byte[] {0, 0, 0, 0, 7, 2, 4, 6}))
                 .hasStackTraceContaining("schema registry unavailable")
                 .hasStackTraceContaining(String.valueOf(closedPort));
-        assertThat(driver.createOutputTopic(unreachable.deadLetters().name(), new StringDeserializer(),
-                new org.apache.kafka.common.serialization.ByteArrayDeserializer()).isEmpty()).isTrue();
+        assertThat(driver.deadLetters().isEmpty()).isTrue();
     }
 
     @Test
@@ -199,8 +193,8 @@ class CascadeTopologyTest {
         }
         filter = new DifferenceFilter(1.0);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
-        input(0).pipeInput("cam-5", encode(new FrameBatch("cam-5", still)));
-        List<Prediction> predictions = predictions().readValuesToList();
+        driver.pipe(0, "cam-5", encode(new FrameBatch("cam-5", still)));
+        List<Prediction> predictions = driver.predictions();
         assertThat(predictions).hasSize(10);
         assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 1)).hasSize(1);
         List<Prediction> reused = predictions.stream().filter(p -> p.getDecidingStage() == StageProcessor.FILTER_STAGE).toList();
@@ -214,34 +208,17 @@ class CascadeTopologyTest {
 
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
         stages.addAll(Arrays.asList(cascade));
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, selected, filter, Duration.ZERO, CascadeTopology.Aggregation.off(),
-                meters, Clock.systemUTC());
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        driver = new TopologyTestDriver(topology, props);
+        driver = new PipelineDriver(topics, stages, selected, filter, null, meters);
     }
 
     private CascadeStage stage(int index, String model, double threshold) {
-        return new CascadeStage(index, false, ModelStage.load(FIXTURES.resolve(model + ".card.json"), 1),
+        return new CascadeStage(index, false, OnnxClassifier.load(FIXTURES.resolve(model + ".card.json"), 1),
                 ConfidenceMeasure.MAX_PROBABILITY, threshold, null);
     }
 
     private CascadeStage last(int index, String model) {
-        return new CascadeStage(index, true, ModelStage.load(FIXTURES.resolve(model + ".card.json"), 1),
+        return new CascadeStage(index, true, OnnxClassifier.load(FIXTURES.resolve(model + ".card.json"), 1),
                 ConfidenceMeasure.MAX_PROBABILITY, null, null);
-    }
-
-    private TestInputTopic<String, byte[]> input(int stage) {
-        return driver.createInputTopic(topics.stageInputName(stage), new StringSerializer(), new ByteArraySerializer());
-    }
-
-    private TestOutputTopic<String, Prediction> predictions() {
-        return driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(), topics.predictions().valueSerde().deserializer());
-    }
-
-    private TestOutputTopic<String, DeadLetter> deadLetters() {
-        return driver.createOutputTopic(topics.deadLetters().name(), new StringDeserializer(), topics.deadLetters().valueSerde().deserializer());
     }
 
     private byte[] encode(FrameBatch batch) {
@@ -249,7 +226,7 @@ class CascadeTopologyTest {
     }
 
     private byte[] encode(FrameBatch batch, int stage) {
-        return topics.frames(stage).valueSerde().serializer().serialize(topics.stageInputName(stage), batch);
+        return driver.encode(stage, batch);
     }
 
     private List<Frame> frames(String camera, int n, int side) {
@@ -265,10 +242,14 @@ class CascadeTopologyTest {
     }
 
     private double medianConfidence(List<Frame> frames) {
-        try (ModelStage model = ModelStage.load(FIXTURES.resolve("tiny_logits.card.json"), 1)) {
-            List<Image> images = frames.stream().map(f -> new Image(32, 32, 3, Image.Layout.HWC, f.getPixels().array())).toList();
+        try (OnnxClassifier model = OnnxClassifier.load(FIXTURES.resolve("tiny_logits.card.json"), 1)) {
+            List<Image> images = frames.stream().map(CascadeTopologyTest::image).toList();
             double[] c = model.predict(images).stream().mapToDouble(p -> p.maxProbability()).sorted().toArray();
             return c[c.length / 2];
         }
+    }
+
+    private static Image image(Frame frame) {
+        return new Image(frame.getWidth(), frame.getHeight(), 3, Image.Layout.HWC, frame.getPixels().array());
     }
 }

@@ -53,6 +53,39 @@ class QueryAggregatorTest {
         assertThat(after.forwarded()).as("nothing changed since").isEmpty();
     }
 
+    @Test
+    void anAggregateStoredInTheFormerJsonFormatIsRefusedNamingTheQueryAndTheWayOut() {
+        MockProcessorContext<String, Progress> context = context();
+        store.put("q-old", "{\"expected\":100,\"seen\":3,\"dirty\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> aggregator(context))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("query q-old")
+                .hasMessageContaining("JSON format of earlier Sieve versions")
+                .hasMessageContaining("platform reset");
+    }
+
+    @Test
+    void aStoredAggregateOfAnotherCascadeShapeIsRefused() {
+        QueryAggregator twoStages = aggregator(context());
+        twoStages.process(new Record<>("q-shape", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-shape")
+                .setAction(QueryAction.START).setExpectedFrames(10L).setIssuedTime(Instant.now()).build(), 0L));
+        MockProcessorContext<String, Progress> context = context();
+        QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), List.of("a", "b"),
+                List.of("cheap", "middle", "expensive"), Duration.ofMillis(500), Clock.systemUTC());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> threeStages.init(context))
+                .hasMessageContaining("q-shape").hasMessageContaining("counts 2 stages but the cascade has 3");
+    }
+
+    @Test
+    void aDeletedCommandStartsNoQuery() {
+        MockProcessorContext<String, Progress> context = context();
+        QueryAggregator aggregator = aggregator(context);
+        aggregator.process(new Record<>("q-tombstone", (SpecificRecord) null, 0L));
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
+        assertThat(context.forwarded()).isEmpty();
+        assertThat(store.get("q-tombstone")).isNull();
+    }
+
     private MockProcessorContext<String, Progress> context() {
         MockProcessorContext<String, Progress> context = new MockProcessorContext<>();
         store.init(context.getStateStoreContext(), store);

@@ -3,12 +3,13 @@ package io.sieve.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sieve.cascade.calibration.ReliabilityTable;
+import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.client.Topics;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
@@ -19,22 +20,14 @@ import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,14 +39,14 @@ class QueryTopologyTest {
     private final List<CascadeStage> stages = new ArrayList<>();
     private final Random random = new Random(5);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private TopologyTestDriver driver;
+    private PipelineDriver driver;
     private TestOutputTopic<String, Progress> progress;
 
     @BeforeEach
     void start() {
-        stages.add(new CascadeStage(0, false, ModelStage.load(FIXTURES.resolve("tiny_logits.card.json"), 1),
+        stages.add(new CascadeStage(0, false, OnnxClassifier.load(FIXTURES.resolve("tiny_logits.card.json"), 1),
                 ConfidenceMeasure.MAX_PROBABILITY, 0.105, null));
-        stages.add(new CascadeStage(1, true, ModelStage.load(FIXTURES.resolve("tiny_softmax.card.json"), 1),
+        stages.add(new CascadeStage(1, true, OnnxClassifier.load(FIXTURES.resolve("tiny_softmax.card.json"), 1),
                 ConfidenceMeasure.MAX_PROBABILITY, null, null));
         int[][] confusion = new int[10][10];
         for (int i = 0; i < 10; i++) {
@@ -62,16 +55,9 @@ class QueryTopologyTest {
         }
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
-        var aggregation = new CascadeTopology.Aggregation(true, calibration, Duration.ofMillis(500), 1);
-        var topology = CascadeTopology.build(new StreamsBuilder(), topics, stages, Set.of(0, 1), new DifferenceFilter(0), Duration.ZERO, aggregation, meters,
-                Clock.systemUTC());
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "query-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.putAll(SieveStreamApp.streamsProperties(io.sieve.platform.ClusterConfig.embeddedDefaults(),
-                StreamAppConfig.from(io.sieve.platform.ClusterConfig.embeddedDefaults(), Path.of(".")), "query-test"));
-        driver = new TopologyTestDriver(topology, props);
-        progress = driver.createOutputTopic(topics.progress().name(), new StringDeserializer(), topics.progress().valueSerde().deserializer());
+        var aggregation = new CascadeTopology.Aggregation(calibration, Duration.ofMillis(500), 1);
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), aggregation, meters);
+        progress = driver.progress();
     }
 
     @AfterEach
@@ -124,8 +110,7 @@ class QueryTopologyTest {
 
     @Test
     void aMalformedQueryCommandIsSetAsideAndTheNextOneStillWorks() {
-        driver.createInputTopic(topics.queries().name(), new StringSerializer(), new ByteArraySerializer())
-                .pipeInput("q-bad", new byte[] {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff});
+        driver.rawCommand("q-bad", new byte[] {0, 0, 0, 0, 1, (byte) 0xff, (byte) 0xff});
         // Kafka Streams' default handler would stop the application here; the configured one logs and goes on.
         command("q4", QueryAction.START, QueryMode.RETROSPECTIVE, 5L, List.of());
         frames("cam-4", "q4", 5, 0);
@@ -135,7 +120,6 @@ class QueryTopologyTest {
     @Test
     void aLiveQueryCountsTheFramesOfItsCamerasOnly() {
         command("q3", QueryAction.START, QueryMode.LIVE, null, List.of("cam-live"));
-        driver.advanceWallClockTime(QueryRouter.REFRESH.plusMillis(1));
         frames("cam-live", null, 10, 0);
         frames("cam-other", null, 10, 0);
         driver.advanceWallClockTime(Duration.ofMillis(600));
@@ -147,10 +131,8 @@ class QueryTopologyTest {
 
     @Test
     void framesNamingAQueryNotYetStartedAreClassifiedAndCountedOnceItsStartArrives() {
-        var predictions = driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(),
-                topics.predictions().valueSerde().deserializer());
         frames("cam-5", "q5", 10, 0);
-        assertThat(predictions.readValuesToList()).hasSize(10).allSatisfy(p -> assertThat(p.getQueryId()).isEqualTo("q5"));
+        assertThat(driver.predictions()).hasSize(10).allSatisfy(p -> assertThat(p.getQueryId()).isEqualTo("q5"));
         assertThat(progress.readValuesToList()).noneMatch(p -> p.getState() != QueryState.RUNNING);
 
         // The producer raced its own start command: nothing it sent before the command is lost.
@@ -164,7 +146,6 @@ class QueryTopologyTest {
     @Test
     void aLiveQueryOfACameraThatSendsNothingReportsZeroFramesRatherThanOtherCamerasFrames() {
         command("q6", QueryAction.START, QueryMode.LIVE, null, List.of("cam-nowhere"));
-        driver.advanceWallClockTime(QueryRouter.REFRESH.plusMillis(1));
         frames("cam-elsewhere", null, 10, 0);
         driver.advanceWallClockTime(Duration.ofMillis(600));
         Progress last = last(progress.readValuesToList());
@@ -181,8 +162,7 @@ class QueryTopologyTest {
     private void command(String id, QueryAction action, QueryMode mode, Long expected, List<String> cameras) {
         QueryCommand command = QueryCommand.newBuilder().setQueryId(id).setAction(action).setMode(mode).setCameras(cameras)
                 .setExpectedFrames(expected).setTargetClass("automobile").setIssuedTime(Instant.now()).build();
-        driver.createInputTopic(topics.queries().name(), new StringSerializer(), topics.queries().valueSerde().serializer())
-                .pipeInput(id, command);
+        driver.command(command);
     }
 
     private void frames(String camera, String queryId, int n, int firstSequence) {
@@ -194,7 +174,6 @@ class QueryTopologyTest {
                     .setWidth(32).setHeight(32).setChannels(3).setLayout(PixelLayout.HWC).setPixels(ByteBuffer.wrap(pixels))
                     .setLabel(i % 10).setQueryId(queryId).setQueryPosition(queryId == null ? null : (long) firstSequence + i).build());
         }
-        byte[] value = topics.frames(0).valueSerde().serializer().serialize(topics.stageInputName(0), new FrameBatch(camera, frames));
-        driver.createInputTopic(topics.stageInputName(0), new StringSerializer(), new ByteArraySerializer()).pipeInput(camera, value);
+        driver.pipe(0, new FrameBatch(camera, frames));
     }
 }

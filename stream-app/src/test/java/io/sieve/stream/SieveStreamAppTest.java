@@ -2,7 +2,7 @@ package io.sieve.stream;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sieve.platform.ClusterConfig;
+import io.sieve.client.ClusterConfig;
 import io.sieve.serde.SchemaRegistryException;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.sieve.cascade.calibration;
 
-import io.sieve.cascade.evaluation.ModelScores;
+import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.model.Prediction;
-import io.sieve.cascade.runtime.CascadeDefinition;
+import io.sieve.cascade.model.ClassProbabilities;
+import io.sieve.cascade.definition.CascadeDefinition;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,11 +18,6 @@ import java.util.Map;
 public final class Calibrator {
     public static final int RELIABILITY_BINS = 10;
     public static final int MIN_FRAMES_PER_BIN = 30;
-    /**
-     * 99% rather than 95%: the bound holds per candidate and the search tries about a hundred, so 95%
-     * let the test loss overshoot a 1-point budget (1.07 points, EVALUATION.md).
-     */
-    public static final double DEFAULT_CONFIDENCE_LEVEL = 0.99;
 
     public enum CostUnit { MS, MACS }
 
@@ -44,7 +39,7 @@ public final class Calibrator {
 
     /** The score table of these models under one measure, costed per image in the requested unit. */
     public static ScoreTable table(List<ModelScores> scores, ConfidenceMeasure measure, CostUnit unit, int[] truth) {
-        List<List<Prediction>> predictions = scores.stream().map(ModelScores::predictions).toList();
+        List<List<ClassProbabilities>> predictions = scores.stream().map(ModelScores::predictions).toList();
         double[] costs = scores.stream().mapToDouble(s -> unit == CostUnit.MS ? s.msPerImage() : s.card().macs()).toArray();
         return ScoreTable.of(predictions, predictions.stream().map(p -> measure).toList(), truth, costs);
     }
@@ -70,7 +65,7 @@ public final class Calibrator {
             stages.add(new CascadeDefinition.StageDefinition(relative.toString(), request.measure(), threshold,
                     perClass == null ? null : java.util.Arrays.stream(perClass).map(Calibrator::exitable).toArray(),
                     new CascadeDefinition.Cost(scores.get(s).card().macs(), scores.get(s).msPerImage()),
-                    ReliabilityTable.build(table, t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN),
+                    table.reliability(t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN),
                     table.confusion(t, s, scores.get(s).card().numClasses())));
         }
         double lossBound = best.lossUpperBound(search.z());

@@ -1,7 +1,10 @@
 package io.sieve.cascade.calibration;
 
+import io.sieve.cascade.definition.ReliabilityTable;
+import java.util.ArrayList;
+
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.cascade.model.ClassProbabilities;
 import java.util.List;
 
 /**
@@ -25,12 +28,12 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         }
     }
 
-    public static ScoreTable of(List<List<Prediction>> predictionsPerStage, List<ConfidenceMeasure> measures, int[] truth, double[] costs) {
+    public static ScoreTable of(List<List<ClassProbabilities>> predictionsPerStage, List<ConfidenceMeasure> measures, int[] truth, double[] costs) {
         int stages = predictionsPerStage.size();
         int[][] labels = new int[stages][truth.length];
         float[][] confidence = new float[stages][truth.length];
         for (int s = 0; s < stages; s++) {
-            List<Prediction> predictions = predictionsPerStage.get(s);
+            List<ClassProbabilities> predictions = predictionsPerStage.get(s);
             for (int i = 0; i < truth.length; i++) {
                 labels[s][i] = predictions.get(i).label();
                 confidence[s][i] = predictions.get(i).confidence(measures.get(s));
@@ -114,5 +117,40 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
             better += right && !lastRight ? 1 : 0;
         }
         return new Outcome(thresholds, truth.length, correct, worse, better, exitCounts, cost / truth.length);
+    }
+
+    /** The reliability table of the frames that exit at {@code stage} under {@code thresholds}. */
+    public ReliabilityTable reliability(Thresholds thresholds, int stage, int maxBins, int minFramesPerBin) {
+        int[] exits = exitStages(thresholds);
+        List<float[]> decided = new ArrayList<>();
+        for (int i = 0; i < size(); i++) {
+            if (exits[i] == stage) {
+                decided.add(new float[] {confidence()[stage][i], correct(stage, i) ? 1 : 0});
+            }
+        }
+        decided.sort((a, b) -> Float.compare(a[0], b[0]));
+        int n = decided.size();
+        int binCount = Math.max(1, Math.min(maxBins, n / Math.max(1, minFramesPerBin)));
+        List<ReliabilityTable.Bin> bins = new ArrayList<>();
+        int start = 0;
+        for (int b = 0; b < binCount && start < n; b++) {
+            int end = b == binCount - 1 ? n : (int) ((long) n * (b + 1) / binCount);
+            // Ties stay in one bin so that the bin edges separate distinct confidences.
+            while (end < n && end > start && decided.get(end)[0] == decided.get(end - 1)[0]) {
+                end++;
+            }
+            int correct = 0;
+            for (int i = start; i < end; i++) {
+                correct += (int) decided.get(i)[1];
+            }
+            double low = b == 0 ? 0.0 : decided.get(start)[0];
+            bins.add(new ReliabilityTable.Bin(low, 1.0, end - start, correct));
+            start = end;
+        }
+        for (int b = 0; b + 1 < bins.size(); b++) {
+            ReliabilityTable.Bin bin = bins.get(b);
+            bins.set(b, new ReliabilityTable.Bin(bin.low(), bins.get(b + 1).low(), bin.frames(), bin.correct()));
+        }
+        return new ReliabilityTable(bins.isEmpty() ? List.of(new ReliabilityTable.Bin(0, 1, 0, 0)) : bins);
     }
 }

@@ -1,5 +1,6 @@
 package io.sieve.cascade.calibration;
 
+import org.apache.commons.math3.distribution.NormalDistribution;
 import java.util.Arrays;
 
 /**
@@ -23,7 +24,7 @@ public final class ThresholdSearch {
             throw new CalibrationException("the confidence level must be in [0.5, 1), got " + confidenceLevel);
         }
         this.table = table;
-        this.z = Statistics.normalQuantile(confidenceLevel);
+        this.z = new NormalDistribution().inverseCumulativeProbability(confidenceLevel);
     }
 
     public double z() {

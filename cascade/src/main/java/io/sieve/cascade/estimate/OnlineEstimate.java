@@ -1,8 +1,6 @@
 package io.sieve.cascade.estimate;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The running answer of a query: how accurate the cascade's decisions so far are, and how many
@@ -28,8 +26,8 @@ public final class OnlineEstimate {
     private long n;
     private double sumP;
     private double sumBernoulli;
-    /** (stage, bin lower edge) -> [decisions, p, validation frames]. */
-    private final Map<Long, double[]> bins = new HashMap<>();
+    /** Decisions per stage and reliability bin: the calibration error of a bin is shared by all its decisions. */
+    private final long[][] decisionsPerBin;
     private final long[][] predictedByStage;
     private final long[] predicted;
     private long labelled;
@@ -39,6 +37,10 @@ public final class OnlineEstimate {
         this.stages = stages;
         this.classes = classes;
         this.predictedByStage = new long[stages.size()][classes];
+        this.decisionsPerBin = new long[stages.size()][];
+        for (int s = 0; s < stages.size(); s++) {
+            decisionsPerBin[s] = new long[stages.get(s).reliability().bins().size()];
+        }
         this.predicted = new long[classes];
     }
 
@@ -46,12 +48,11 @@ public final class OnlineEstimate {
     public void add(int stage, double confidence, int label, Integer trueLabel) {
         n++;
         StageCalibration calibration = stages.get(stage);
-        double[] p = calibration.correctProbability(confidence);
-        sumP += p[0];
-        sumBernoulli += p[0] * (1 - p[0]);
-        long key = ((long) stage << 32) | Float.floatToIntBits((float) calibration.reliability().binOf(confidence).low());
-        double[] bin = bins.computeIfAbsent(key, k -> new double[] {0, p[0], p[1]});
-        bin[0]++;
+        int bin = calibration.reliability().indexOf(confidence);
+        double p = calibration.correctProbability(bin)[0];
+        sumP += p;
+        sumBernoulli += p * (1 - p);
+        decisionsPerBin[stage][bin]++;
         predictedByStage[stage][label]++;
         predicted[label]++;
         if (trueLabel != null) {
@@ -60,34 +61,58 @@ public final class OnlineEstimate {
         }
     }
 
-    /** Everything the estimate has accumulated, for keeping it in a state store. */
-    public record State(long n, double sumP, double sumBernoulli, Map<Long, double[]> bins, long[][] predictedByStage,
+    /**
+     * Everything the estimate has accumulated, for keeping it in a state store: decision counts per
+     * stage and reliability bin, and predicted-class counts per stage, all in the shape of the
+     * calibration they were counted against.
+     */
+    public record State(long n, double sumP, double sumBernoulli, long[][] decisionsPerBin, long[][] predictedByStage,
                         long[] predicted, long labelled, long correct) {
     }
 
     public State state() {
-        long[][] byStage = new long[predictedByStage.length][];
-        for (int s = 0; s < byStage.length; s++) {
-            byStage[s] = predictedByStage[s].clone();
-        }
-        Map<Long, double[]> binsCopy = new HashMap<>();
-        bins.forEach((k, v) -> binsCopy.put(k, v.clone()));
-        return new State(n, sumP, sumBernoulli, binsCopy, byStage, predicted.clone(), labelled, correct);
+        return new State(n, sumP, sumBernoulli, deepCopy(decisionsPerBin), deepCopy(predictedByStage), predicted.clone(),
+                labelled, correct);
     }
 
+    /**
+     * The estimate that had accumulated {@code state} against the same calibration.
+     *
+     * @throws IllegalArgumentException if the state's shape differs from this calibration's (another cascade's state)
+     */
     public static OnlineEstimate restore(List<StageCalibration> stages, int classes, State state) {
         OnlineEstimate estimate = new OnlineEstimate(stages, classes);
+        copyInto(state.decisionsPerBin(), estimate.decisionsPerBin, "decisions per reliability bin");
+        copyInto(state.predictedByStage(), estimate.predictedByStage, "predicted classes per stage");
+        copyInto(new long[][] {state.predicted()}, new long[][] {estimate.predicted}, "predicted classes");
         estimate.n = state.n();
         estimate.sumP = state.sumP();
         estimate.sumBernoulli = state.sumBernoulli();
-        estimate.bins.putAll(state.bins());
-        for (int s = 0; s < Math.min(stages.size(), state.predictedByStage().length); s++) {
-            System.arraycopy(state.predictedByStage()[s], 0, estimate.predictedByStage[s], 0, classes);
-        }
-        System.arraycopy(state.predicted(), 0, estimate.predicted, 0, classes);
         estimate.labelled = state.labelled();
         estimate.correct = state.correct();
         return estimate;
+    }
+
+    private static long[][] deepCopy(long[][] counts) {
+        long[][] copy = new long[counts.length][];
+        for (int s = 0; s < counts.length; s++) {
+            copy[s] = counts[s].clone();
+        }
+        return copy;
+    }
+
+    private static void copyInto(long[][] from, long[][] to, String what) {
+        boolean fits = from.length == to.length;
+        for (int s = 0; fits && s < from.length; s++) {
+            fits = from[s].length == to[s].length;
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("the stored " + what + " do not match the cascade's calibration tables "
+                    + "(a state kept for another cascade)");
+        }
+        for (int s = 0; s < from.length; s++) {
+            System.arraycopy(from[s], 0, to[s], 0, from[s].length);
+        }
     }
 
     public long decisions() {
@@ -110,9 +135,15 @@ public final class OnlineEstimate {
         }
         double estimate = sumP / n;
         double variance = designEffect * sumBernoulli / ((double) n * n);
-        for (double[] bin : bins.values()) {
-            double share = bin[0] / n;
-            variance += share * share * bin[1] * (1 - bin[1]) / (bin[2] + 1);
+        for (int s = 0; s < stages.size(); s++) {
+            for (int b = 0; b < decisionsPerBin[s].length; b++) {
+                if (decisionsPerBin[s][b] == 0) {
+                    continue;
+                }
+                double[] p = stages.get(s).correctProbability(b);
+                double share = (double) decisionsPerBin[s][b] / n;
+                variance += share * share * p[0] * (1 - p[0]) / (p[1] + 1);
+            }
         }
         return Interval.of(estimate, variance, z, 0, 1);
     }

@@ -1,6 +1,9 @@
 package io.sieve.cascade.estimate;
 
-import io.sieve.cascade.calibration.ReliabilityTable;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.definition.ReliabilityTable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What calibration measured about the validation frames one stage decides: accuracy by confidence
@@ -8,10 +11,22 @@ import io.sieve.cascade.calibration.ReliabilityTable;
  */
 public record StageCalibration(ReliabilityTable reliability, int[][] confusion) {
 
-    /** Smoothed P(correct) of the bin holding {@code confidence}, with the number of validation frames behind it. */
-    double[] correctProbability(double confidence) {
-        ReliabilityTable.Bin bin = reliability.binOf(confidence);
-        return smoothed(bin.correct(), bin.frames());
+    /** Every stage's calibration from a cascade file, or an empty list if the file lacks any stage's tables. */
+    public static List<StageCalibration> of(CascadeDefinition definition) {
+        List<StageCalibration> out = new ArrayList<>();
+        for (CascadeDefinition.StageDefinition stage : definition.stages()) {
+            if (stage.reliability() == null || stage.confusion() == null) {
+                return List.of();
+            }
+            out.add(new StageCalibration(stage.reliability(), stage.confusion()));
+        }
+        return out;
+    }
+
+    /** Smoothed P(correct) of reliability bin {@code bin}, with the number of validation frames behind it. */
+    double[] correctProbability(int bin) {
+        ReliabilityTable.Bin b = reliability.bins().get(bin);
+        return smoothed(b.correct(), b.frames());
     }
 
     /** Smoothed P(true class = k | predicted j) for frames this stage decides, with the frames behind it. */

@@ -1,7 +1,7 @@
 package io.sieve.cascade.evaluation;
 
-import io.sieve.cascade.data.LabelledImages;
-import io.sieve.cascade.model.Image;
+import io.sieve.images.LabelledImages;
+import io.sieve.images.Image;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
 import java.util.List;

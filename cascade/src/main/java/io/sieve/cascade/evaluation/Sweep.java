@@ -1,6 +1,7 @@
 package io.sieve.cascade.evaluation;
 
 import io.sieve.cascade.calibration.Budget;
+import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.calibration.Calibrator;
 import io.sieve.cascade.calibration.Outcome;
 import io.sieve.cascade.calibration.ScoreTable;

@@ -1,6 +1,6 @@
 package io.sieve.cascade.filter;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.util.List;
 
 /**

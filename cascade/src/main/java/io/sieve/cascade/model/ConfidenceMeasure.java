@@ -12,7 +12,7 @@ public enum ConfidenceMeasure {
     /** One minus the entropy normalised by log(classes) (BranchyNet's exit criterion, inverted). */
     ENTROPY;
 
-    public float of(Prediction p) {
+    public float of(ClassProbabilities p) {
         return switch (this) {
             case MAX_PROBABILITY -> p.maxProbability();
             case MARGIN -> p.margin();

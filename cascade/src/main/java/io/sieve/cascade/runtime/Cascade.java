@@ -1,10 +1,11 @@
 package io.sieve.cascade.runtime;
 
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelStage;
+import io.sieve.images.Image;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.model.ModelException;
+import io.sieve.cascade.model.OnnxClassifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -30,7 +31,7 @@ public final class Cascade implements AutoCloseable {
             for (int s = 0; s < definition.stages().size(); s++) {
                 CascadeDefinition.StageDefinition d = definition.stages().get(s);
                 boolean last = s == definition.stages().size() - 1;
-                stages.add(new CascadeStage(s, last, ModelStage.load(definition.cardPath(cascadeFile, s), intraOpThreads),
+                stages.add(new CascadeStage(s, last, OnnxClassifier.load(definition.cardPath(cascadeFile, s), intraOpThreads),
                         d.measure(), last ? null : d.threshold(), last ? null : d.classThresholds()));
             }
         } catch (RuntimeException e) {
@@ -53,48 +54,20 @@ public final class Cascade implements AutoCloseable {
         return definition;
     }
 
-    /** The online estimator's calibration of every stage, or an empty list if the cascade file has none. */
-    public List<io.sieve.cascade.estimate.StageCalibration> calibration() {
-        List<io.sieve.cascade.estimate.StageCalibration> out = new ArrayList<>();
-        for (CascadeDefinition.StageDefinition stage : definition.stages()) {
-            if (stage.reliability() == null || stage.confusion() == null) {
-                return List.of();
-            }
-            out.add(new io.sieve.cascade.estimate.StageCalibration(stage.reliability(), stage.confusion()));
-        }
-        return out;
-    }
-
-    /** Classifies a batch; result {@code i} lists the decisions of every stage frame {@code i} went through. */
+    /**
+     * Classifies a batch; result {@code i} lists the decisions of every stage frame {@code i} went
+     * through, the last of them the one that let it exit.
+     *
+     * @throws ModelException if a stage's model fails on the batch
+     */
     public List<List<StageDecision>> classify(List<Image> images) {
+        CascadeRouter.Routing routing = CascadeRouter.route(stages, images);
         List<List<StageDecision>> trails = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
-            trails.add(new ArrayList<>(stages.size()));
-        }
-        int[] active = new int[images.size()];
-        Arrays.setAll(active, i -> i);
-        int activeCount = images.size();
-        for (CascadeStage stage : stages) {
-            if (activeCount == 0) {
-                break;
+        for (CascadeRouter.FrameRoute route : routing.frames()) {
+            if (route.failed()) {
+                throw new ModelException("cascade " + name + ": " + route.failure().reason());
             }
-            if (!stage.canExit()) {
-                continue;
-            }
-            List<Image> batch = new ArrayList<>(activeCount);
-            for (int a = 0; a < activeCount; a++) {
-                batch.add(images.get(active[a]));
-            }
-            List<StageDecision> decisions = stage.apply(batch);
-            int remaining = 0;
-            for (int a = 0; a < activeCount; a++) {
-                StageDecision d = decisions.get(a);
-                trails.get(active[a]).add(d);
-                if (!d.exits()) {
-                    active[remaining++] = active[a];
-                }
-            }
-            activeCount = remaining;
+            trails.add(route.trail());
         }
         return trails;
     }

@@ -1,9 +1,9 @@
 package io.sieve.cascade.runtime;
 
 import io.sieve.cascade.model.ConfidenceMeasure;
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.images.Image;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ClassProbabilities;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,12 +11,12 @@ import java.util.List;
 public final class CascadeStage implements AutoCloseable {
     private final int index;
     private final boolean last;
-    private final ModelStage model;
+    private final OnnxClassifier model;
     private final ConfidenceMeasure measure;
     private final double threshold;
     private final double[] classThresholds;
 
-    public CascadeStage(int index, boolean last, ModelStage model, ConfidenceMeasure measure, Double threshold, double[] classThresholds) {
+    public CascadeStage(int index, boolean last, OnnxClassifier model, ConfidenceMeasure measure, Double threshold, double[] classThresholds) {
         if (classThresholds != null && classThresholds.length != model.card().numClasses()) {
             throw new IllegalArgumentException("stage " + index + " (" + model.name() + ") has " + classThresholds.length
                     + " class thresholds for " + model.card().numClasses() + " classes");
@@ -37,7 +37,7 @@ public final class CascadeStage implements AutoCloseable {
         return last;
     }
 
-    public ModelStage model() {
+    public OnnxClassifier model() {
         return model;
     }
 
@@ -51,10 +51,10 @@ public final class CascadeStage implements AutoCloseable {
             return List.of();
         }
         long started = System.nanoTime();
-        List<Prediction> predictions = model.predict(images);
+        List<ClassProbabilities> predictions = model.predict(images);
         long micros = (System.nanoTime() - started) / 1000 / images.size();
         List<StageDecision> decisions = new ArrayList<>(images.size());
-        for (Prediction p : predictions) {
+        for (ClassProbabilities p : predictions) {
             float confidence = p.confidence(measure);
             decisions.add(new StageDecision(index, model.name(), p, confidence, exits(p.label(), confidence), micros));
         }

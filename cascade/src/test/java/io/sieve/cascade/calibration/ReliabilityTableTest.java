@@ -1,5 +1,6 @@
 package io.sieve.cascade.calibration;
 
+import io.sieve.cascade.definition.ReliabilityTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class ReliabilityTableTest {
         }
         ScoreTable table = new ScoreTable(labels, confidence, truth, new double[] {1, 5});
         Thresholds thresholds = Thresholds.of(0.5);
-        ReliabilityTable stage0 = ReliabilityTable.build(table, thresholds, 0, 5, 30);
+        ReliabilityTable stage0 = table.reliability(thresholds, 0, 5, 30);
         assertThat(stage0.frames()).isEqualTo(500);
         assertThat(stage0.bins()).hasSize(5);
         assertThat(stage0.bins().get(0).low()).isZero();
@@ -30,7 +31,7 @@ class ReliabilityTableTest {
         assertThat(stage0.binOf(0.55)).isEqualTo(stage0.bins().get(0));
         assertThat(stage0.bins().stream().mapToInt(ReliabilityTable.Bin::correct).sum()).isEqualTo(250);
 
-        ReliabilityTable stage1 = ReliabilityTable.build(table, thresholds, 1, 10, 30);
+        ReliabilityTable stage1 = table.reliability(thresholds, 1, 10, 30);
         assertThat(stage1.frames()).isEqualTo(500);
         assertThat(stage1.bins()).hasSize(1);
     }

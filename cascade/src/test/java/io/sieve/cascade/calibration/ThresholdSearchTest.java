@@ -141,9 +141,9 @@ class ThresholdSearchTest {
 
     @Test
     void boundsMatchHandComputedValues() {
-        assertThat(Statistics.normalQuantile(0.95)).isCloseTo(1.644854, within(1e-6));
-        assertThat(Statistics.normalQuantile(0.975)).isCloseTo(1.959964, within(1e-6));
-        assertThat(Statistics.normalQuantile(0.01)).isCloseTo(-2.326348, within(1e-6));
+        ScoreTable table = twoPopulations();
+        assertThat(new ThresholdSearch(table, 0.95).z()).isCloseTo(1.644854, within(1e-6));
+        assertThat(new ThresholdSearch(table, 0.99).z()).isCloseTo(2.326348, within(1e-6));
         Outcome o = new Outcome(Thresholds.of(0.5), 100, 90, 12, 2, new int[] {50, 50}, 1.0);
         assertThat(o.accuracyLowerBound(1.644854)).isCloseTo(0.83966, within(1e-4));
         // d has mean 0.10 and second moment 0.14: sd = sqrt(0.13); bound = 0.10 + 1.645 * sqrt(0.13 / 100).

@@ -12,7 +12,6 @@ import java.util.Random;
  * decisions so far; for a class count, the true number of that class among all frames.
  */
 public final class CoverageCheck {
-    public static final double Z95 = 1.959964;
 
     /** One frame's decision as the aggregator sees it, with the truth the test knows. */
     public record Decision(int stage, double confidence, int label, int truth) {
@@ -42,8 +41,8 @@ public final class CoverageCheck {
                     correct += d.label() == d.truth() ? 1 : 0;
                 }
                 double[] h = hits.get(share);
-                h[0] += estimate.accuracy(Z95, 1).covers((double) correct / upTo) ? 1 : 0;
-                h[1] += estimate.classCount(targetClass, total, Z95, 1).covers(targetTotal) ? 1 : 0;
+                h[0] += estimate.accuracy(Interval.Z95, 1).covers((double) correct / upTo) ? 1 : 0;
+                h[1] += estimate.classCount(targetClass, total, Interval.Z95, 1).covers(targetTotal) ? 1 : 0;
             }
         }
         hits.values().forEach(h -> {

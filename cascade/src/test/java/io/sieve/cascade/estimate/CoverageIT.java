@@ -2,9 +2,9 @@ package io.sieve.cascade.estimate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.DataException;
-import io.sieve.cascade.data.LabelledImages;
+import io.sieve.images.Cifar10;
+import io.sieve.images.DataException;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
 import java.nio.file.Files;
@@ -41,7 +41,7 @@ class CoverageIT {
         List<StageCalibration> calibration;
         int target;
         try (Cascade cascade = Cascade.load(cascadeFile, 2)) {
-            calibration = cascade.calibration();
+            calibration = StageCalibration.of(cascade.definition());
             assertThat(calibration).as("calibration tables in " + cascadeFile).isNotEmpty();
             target = cascade.stages().get(0).model().card().classes().indexOf("automobile");
             for (int start = 0; start < test.size(); start += 500) {

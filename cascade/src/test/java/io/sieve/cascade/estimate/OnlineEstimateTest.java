@@ -3,7 +3,7 @@ package io.sieve.cascade.estimate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.sieve.cascade.calibration.ReliabilityTable;
+import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.calibration.ScoreTable;
 import io.sieve.cascade.calibration.Thresholds;
 import java.util.ArrayList;
@@ -51,7 +51,7 @@ class OnlineEstimateTest {
         Thresholds thresholds = Thresholds.of(0.5);
         List<StageCalibration> stages = new ArrayList<>();
         for (int s = 0; s < 2; s++) {
-            stages.add(new StageCalibration(ReliabilityTable.build(table, thresholds, s, 10, 30), table.confusion(thresholds, s, CLASSES)));
+            stages.add(new StageCalibration(table.reliability(thresholds, s, 10, 30), table.confusion(thresholds, s, CLASSES)));
         }
         return stages;
     }
@@ -93,9 +93,9 @@ class OnlineEstimateTest {
         OnlineEstimate estimate = new OnlineEstimate(calibration, CLASSES);
         test.forEach(d -> estimate.add(d.stage(), d.confidence(), d.label(), d.truth()));
         long truth = test.stream().filter(d -> d.truth() == 1).count();
-        Interval corrected = estimate.classCount(1, test.size(), CoverageCheck.Z95, 1);
+        Interval corrected = estimate.classCount(1, test.size(), Interval.Z95, 1);
         assertThat(Math.abs(corrected.estimate() - truth)).isLessThan(Math.abs(estimate.predicted(1) - truth) / 3.0);
-        assertThat(estimate.trueAccuracy()).isCloseTo(estimate.accuracy(CoverageCheck.Z95, 1).estimate(), within(0.02));
+        assertThat(estimate.trueAccuracy()).isCloseTo(estimate.accuracy(Interval.Z95, 1).estimate(), within(0.02));
     }
 
     @Test
@@ -109,13 +109,13 @@ class OnlineEstimateTest {
             CoverageCheck.Decision d = test.get(i);
             estimate.add(d.stage(), d.confidence(), d.label(), null);
             if ((i + 1) % 1000 == 0) {
-                Interval count = estimate.classCount(3, test.size(), CoverageCheck.Z95, 1);
+                Interval count = estimate.classCount(3, test.size(), Interval.Z95, 1);
                 assertThat(count.high() - count.low()).isLessThan(previousWidth);
                 previousWidth = count.high() - count.low();
             }
         }
-        Interval independent = estimate.accuracy(CoverageCheck.Z95, 1);
-        Interval correlated = estimate.accuracy(CoverageCheck.Z95, 4);
+        Interval independent = estimate.accuracy(Interval.Z95, 1);
+        Interval correlated = estimate.accuracy(Interval.Z95, 4);
         assertThat(correlated.high() - correlated.low()).isGreaterThan(independent.high() - independent.low());
         assertThat(estimate.trueAccuracy()).isNull();
     }

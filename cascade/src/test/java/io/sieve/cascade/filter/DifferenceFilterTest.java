@@ -3,7 +3,7 @@ package io.sieve.cascade.filter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sieve.cascade.model.Image;
+import io.sieve.images.Image;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package io.sieve.cascade.model;
 
+import io.sieve.images.Image;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.Random;

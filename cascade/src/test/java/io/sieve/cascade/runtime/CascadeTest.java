@@ -1,13 +1,14 @@
 package io.sieve.cascade.runtime;
 
+import io.sieve.cascade.definition.CascadeDefinition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.model.Fixtures;
-import io.sieve.cascade.model.Image;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.images.Image;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ClassProbabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,9 +28,9 @@ class CascadeTest {
             images.add(Fixtures.randomImage(random, Image.Layout.CHW));
         }
         float[] confidences;
-        try (ModelStage first = ModelStage.load(Fixtures.card("tiny_logits"), 1)) {
+        try (OnnxClassifier first = OnnxClassifier.load(Fixtures.card("tiny_logits"), 1)) {
             confidences = new float[images.size()];
-            List<Prediction> predictions = first.predict(images);
+            List<ClassProbabilities> predictions = first.predict(images);
             for (int i = 0; i < confidences.length; i++) {
                 confidences[i] = predictions.get(i).maxProbability();
             }
@@ -64,7 +65,7 @@ class CascadeTest {
         assertThat(new CascadeDefinition("recorded", List.of(), java.util.Map.of("confidence_level", 0.95)).confidenceLevel())
                 .isEqualTo(0.95);
         assertThat(new CascadeDefinition("by hand", List.of(), null).confidenceLevel())
-                .isEqualTo(io.sieve.cascade.calibration.Calibrator.DEFAULT_CONFIDENCE_LEVEL);
+                .isEqualTo(io.sieve.cascade.definition.CascadeDefinition.DEFAULT_CONFIDENCE_LEVEL);
     }
 
     @Test

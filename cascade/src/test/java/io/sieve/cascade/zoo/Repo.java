@@ -1,7 +1,7 @@
 package io.sieve.cascade.zoo;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.DataException;
+import io.sieve.images.Cifar10;
+import io.sieve.images.DataException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 

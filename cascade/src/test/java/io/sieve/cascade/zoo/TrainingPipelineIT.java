@@ -3,9 +3,9 @@ package io.sieve.cascade.zoo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.images.Cifar10;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ClassProbabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,9 +33,9 @@ class TrainingPipelineIT {
         assertThat(train.exitValue()).as(Files.readString(out.resolve("train.log"))).isZero();
         assertThat(Files.readString(out.resolve("train.log"))).contains("epoch 1/1", "exported");
 
-        try (ModelStage stage = ModelStage.load(out.resolve("sievenet_s.card.json"), 1)) {
+        try (OnnxClassifier stage = OnnxClassifier.load(out.resolve("sievenet_s.card.json"), 1)) {
             var test = Cifar10.test(cifar);
-            List<Prediction> predictions = stage.predict(test.images());
+            List<ClassProbabilities> predictions = stage.predict(test.images());
             int correct = 0;
             for (int i = 0; i < test.size(); i++) {
                 correct += predictions.get(i).label() == test.labels()[i] ? 1 : 0;

@@ -3,11 +3,11 @@ package io.sieve.cascade.zoo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.sieve.cascade.data.Cifar10;
-import io.sieve.cascade.data.LabelledImages;
+import io.sieve.images.Cifar10;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.model.ModelCard;
-import io.sieve.cascade.model.ModelStage;
-import io.sieve.cascade.model.Prediction;
+import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ClassProbabilities;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,8 +40,8 @@ class ZooAccuracyIT {
     @MethodSource("committedCards")
     void javaStageMatchesTheCardWithinAThirdOfAPoint(Path cardFile) {
         ModelCard card = ModelCard.read(cardFile);
-        try (ModelStage stage = ModelStage.load(card, 2, ModelStage.DEFAULT_MAX_BATCH)) {
-            List<Prediction> predictions = stage.predict(test.images());
+        try (OnnxClassifier stage = OnnxClassifier.load(card, 2, OnnxClassifier.DEFAULT_MAX_BATCH)) {
+            List<ClassProbabilities> predictions = stage.predict(test.images());
             int correct = 0;
             for (int i = 0; i < test.size(); i++) {
                 correct += predictions.get(i).label() == test.labels()[i] ? 1 : 0;

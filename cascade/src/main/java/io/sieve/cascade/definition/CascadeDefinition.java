@@ -1,0 +1,105 @@
+package io.sieve.cascade.definition;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.sieve.cascade.definition.ReliabilityTable;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cascade file: the ordered stages, each a model card (path relative to this file), the
+ * confidence measure, the exit threshold (optionally one per predicted class; none for the last
+ * stage), its cost, and what the online estimator needs: the reliability table (accuracy by
+ * confidence) and the confusion counts ([predicted][true]) of the validation frames the stage
+ * decides. {@code calibration} records how the thresholds were chosen.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record CascadeDefinition(
+        @JsonProperty(value = "name", required = true) String name,
+        @JsonProperty(value = "stages", required = true) List<StageDefinition> stages,
+        @JsonProperty("calibration") Map<String, Object> calibration) {
+
+    /**
+     * The confidence level of a budget's bound when none is asked for or recorded. 99% rather than
+     * 95%: the bound holds per candidate and the search tries about a hundred, so 95% let the test
+     * loss overshoot a 1-point budget (1.07 points, EVALUATION.md).
+     */
+    public static final double DEFAULT_CONFIDENCE_LEVEL = 0.99;
+
+    static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StageDefinition(
+            @JsonProperty(value = "model", required = true) String model,
+            @JsonProperty(value = "measure", required = true) ConfidenceMeasure measure,
+            @JsonProperty("threshold") Double threshold,
+            @JsonProperty("class_thresholds") double[] classThresholds,
+            @JsonProperty("cost") Cost cost,
+            @JsonProperty("reliability") ReliabilityTable reliability,
+            @JsonProperty("confusion") int[][] confusion) {
+    }
+
+    /** What one frame costs at this stage: multiply-accumulates and measured milliseconds per image (batched). */
+    public record Cost(@JsonProperty("macs") long macs, @JsonProperty("ms_per_image") double msPerImage) {
+    }
+
+    /**
+     * The one-sided confidence level of the bound the thresholds were fitted with, or
+     * {@link #DEFAULT_CONFIDENCE_LEVEL} for a file that does not
+     * record one (written by hand, or before the level was recorded).
+     */
+    public double confidenceLevel() {
+        return calibration != null && calibration.get("confidence_level") instanceof Number n ? n.doubleValue()
+                : DEFAULT_CONFIDENCE_LEVEL;
+    }
+
+    public static CascadeDefinition read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("cascade file " + file + " does not exist");
+        }
+        CascadeDefinition definition;
+        try {
+            definition = JSON.readValue(file.toFile(), CascadeDefinition.class);
+        } catch (JsonMappingException e) {
+            throw new IllegalArgumentException("cascade file " + file + " is invalid: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read cascade file " + file + ": " + e.getMessage(), e);
+        }
+        definition.validate(file);
+        return definition;
+    }
+
+    public void write(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        JSON.writeValue(file.toFile(), this);
+    }
+
+    private void validate(Path file) {
+        if (stages.isEmpty()) {
+            throw new IllegalArgumentException("cascade file " + file + " has no stages");
+        }
+        for (int s = 0; s < stages.size(); s++) {
+            StageDefinition stage = stages.get(s);
+            boolean last = s == stages.size() - 1;
+            if (!last && stage.threshold() == null && stage.classThresholds() == null) {
+                throw new IllegalArgumentException("cascade file " + file + ": stage " + s + " (" + stage.model()
+                        + ") needs a threshold; only the last stage decides every frame it gets");
+            }
+        }
+    }
+
+    /** The model card of stage {@code s}, resolved against the cascade file's folder. */
+    public Path cardPath(Path cascadeFile, int s) {
+        return cascadeFile.toAbsolutePath().getParent().resolve(stages.get(s).model()).normalize();
+    }
+}

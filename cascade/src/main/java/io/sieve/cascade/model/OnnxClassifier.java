@@ -1,0 +1,254 @@
+package io.sieve.cascade.model;
+
+import io.sieve.images.Image;
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An ONNX image classifier loaded through its {@link ModelCard}. Shapes are checked against the
+ * card at load time; {@link #predict} preprocesses 8-bit images and runs them in batches.
+ * Thread-safe (ONNX Runtime sessions may be run concurrently); {@link #close} frees the native session.
+ */
+public final class OnnxClassifier implements AutoCloseable {
+    /** Larger batches gain nothing measurable on CPU and cost memory. */
+    public static final int DEFAULT_MAX_BATCH = 256;
+    private static final float PROBABILITY_TOLERANCE = 1e-3f;
+
+    private final ModelCard card;
+    private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+    private final int maxBatch;
+    private final int imageSize;
+    private final float[] offset = new float[3];
+    private final float[] multiplier = new float[3];
+
+    private OnnxClassifier(ModelCard card, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, int maxBatch) {
+        this.card = card;
+        this.env = env;
+        this.options = options;
+        this.session = session;
+        this.maxBatch = maxBatch;
+        ModelCard.Input in = card.input();
+        this.imageSize = 3 * in.height() * in.width();
+        // (p * scale - mean) / std == p * (scale / std) - mean / std: one multiply-add per sample.
+        for (int c = 0; c < 3; c++) {
+            multiplier[c] = (float) (in.scale() / in.std()[c]);
+            offset[c] = (float) (-in.mean()[c] / in.std()[c]);
+        }
+    }
+
+    public static OnnxClassifier load(Path cardFile, int intraOpThreads) {
+        return load(ModelCard.read(cardFile), intraOpThreads, DEFAULT_MAX_BATCH);
+    }
+
+    public static OnnxClassifier load(ModelCard card, int intraOpThreads, int maxBatch) {
+        Path onnx = card.onnxPath();
+        if (!Files.isRegularFile(onnx)) {
+            throw new ModelException("model " + card.name() + ": ONNX file " + onnx + " does not exist");
+        }
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OrtSession session = null;
+        try {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(onnx.toString(), options);
+            checkShape(card, "input", card.input().name(), card.input().shape(), session.getInputInfo());
+            checkShape(card, "output", card.output().name(), card.output().shape(), session.getOutputInfo());
+            return new OnnxClassifier(card, env, options, session, maxBatch);
+        } catch (OrtException | RuntimeException e) {
+            closeQuietly(session);
+            options.close();
+            if (e instanceof ModelException me) {
+                throw me;
+            }
+            throw new ModelException("model " + card.name() + ": ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkShape(ModelCard card, String role, String name, long[] expected, Map<String, NodeInfo> actual)
+            throws OrtException {
+        NodeInfo node = actual.get(name);
+        if (node == null) {
+            throw new ModelException("model " + card.name() + ": the card's " + role + " '" + name
+                    + "' is not in the ONNX graph, whose " + role + "s are " + actual.keySet());
+        }
+        if (!(node.getInfo() instanceof TensorInfo tensor)) {
+            throw new ModelException("model " + card.name() + ": " + role + " '" + name + "' is not a tensor");
+        }
+        long[] shape = tensor.getShape();
+        boolean matches = shape.length == expected.length;
+        for (int i = 0; matches && i < shape.length; i++) {
+            // -1 (dynamic) on either side matches anything; the card declares a dynamic batch as -1.
+            matches = shape[i] == expected[i] || shape[i] < 0 || expected[i] < 0;
+        }
+        if (!matches) {
+            throw new ModelException("model " + card.name() + ": " + role + " '" + name + "' has shape "
+                    + Arrays.toString(shape) + " in the ONNX graph but " + Arrays.toString(expected) + " in the card");
+        }
+    }
+
+    public ModelCard card() {
+        return card;
+    }
+
+    public String name() {
+        return card.name();
+    }
+
+    /** Floats one preprocessed image occupies in the model's input tensor. */
+    public int inputSize() {
+        return imageSize;
+    }
+
+    /** Why this model cannot take {@code image} (its size or channel count), or null if it can. */
+    public String mismatch(Image image) {
+        ModelCard.Input in = card.input();
+        if (image.channels() != 3) {
+            return "image has " + image.channels() + " channels; model " + card.name() + " takes RGB (3)";
+        }
+        if (image.width() != in.width() || image.height() != in.height()) {
+            return "image is " + image.width() + "x" + image.height() + " but model " + card.name() + " expects "
+                    + in.width() + "x" + in.height();
+        }
+        return null;
+    }
+
+    /**
+     * Writes {@code image} into {@code target} at {@code offsetFloats} as normalised CHW floats.
+     *
+     * @throws IllegalArgumentException if the image does not fit the model's input
+     */
+    public void preprocess(Image image, float[] target, int offsetFloats) {
+        String mismatch = mismatch(image);
+        if (mismatch != null) {
+            throw new IllegalArgumentException(mismatch);
+        }
+        ModelCard.Input in = card.input();
+        byte[] px = image.pixels();
+        int plane = in.width() * in.height();
+        if (image.layout() == Image.Layout.CHW) {
+            for (int c = 0; c < 3; c++) {
+                float m = multiplier[c];
+                float o = offset[c];
+                int base = c * plane;
+                for (int i = 0; i < plane; i++) {
+                    target[offsetFloats + base + i] = (px[base + i] & 0xff) * m + o;
+                }
+            }
+        } else {
+            for (int i = 0; i < plane; i++) {
+                for (int c = 0; c < 3; c++) {
+                    target[offsetFloats + c * plane + i] = (px[3 * i + c] & 0xff) * multiplier[c] + offset[c];
+                }
+            }
+        }
+    }
+
+    public List<ClassProbabilities> predict(List<Image> images) {
+        List<ClassProbabilities> out = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += maxBatch) {
+            int n = Math.min(maxBatch, images.size() - start);
+            float[] input = new float[n * imageSize];
+            for (int i = 0; i < n; i++) {
+                preprocess(images.get(start + i), input, i * imageSize);
+            }
+            out.addAll(predict(input, n));
+        }
+        return out;
+    }
+
+    /** Runs {@code n} preprocessed images (as {@link #preprocess} lays them out) in one call. */
+    public List<ClassProbabilities> predict(float[] input, int n) {
+        if (input.length < n * imageSize) {
+            throw new IllegalArgumentException("input holds " + input.length + " floats, fewer than " + n + " images");
+        }
+        ModelCard.Input in = card.input();
+        long[] shape = {n, 3, in.height(), in.width()};
+        int k = card.numClasses();
+        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, n * imageSize), shape);
+             OrtSession.Result result = session.run(Map.of(in.name(), tensor))) {
+            FloatBuffer scores = ((OnnxTensor) result.get(card.output().name()).orElseThrow()).getFloatBuffer();
+            if (scores.remaining() != n * k) {
+                throw new ModelException("model " + card.name() + " returned " + scores.remaining() + " scores for "
+                        + n + " images of " + k + " classes");
+            }
+            List<ClassProbabilities> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                float[] row = new float[k];
+                scores.get(row);
+                out.add(ClassProbabilities.of(card.output().isLogits() ? softmax(row) : checkedProbabilities(row)));
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new ModelException("model " + card.name() + " failed on a batch of " + n + ": " + e.getMessage(), e);
+        }
+    }
+
+    private float[] softmax(float[] logits) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            if (!Float.isFinite(v)) {
+                throw new ModelException("model " + card.name() + " produced a non-finite logit: " + Arrays.toString(logits));
+            }
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) Math.exp(logits[i] - max);
+            sum += logits[i];
+        }
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] /= (float) sum;
+        }
+        return logits;
+    }
+
+    private float[] checkedProbabilities(float[] p) {
+        double sum = 0;
+        for (float v : p) {
+            if (!(v >= 0f && v <= 1f + PROBABILITY_TOLERANCE)) {
+                throw notProbabilities(p);
+            }
+            sum += v;
+        }
+        if (Math.abs(sum - 1.0) > PROBABILITY_TOLERANCE * p.length) {
+            throw notProbabilities(p);
+        }
+        return p;
+    }
+
+    private ModelException notProbabilities(float[] p) {
+        return new ModelException("model " + card.name() + ": its card says the output holds probabilities, but "
+                + Arrays.toString(p) + " is not a probability vector (set output.kind to 'logits' if it needs a softmax)");
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(session);
+        options.close();
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        if (session != null) {
+            try {
+                session.close();
+            } catch (OrtException e) {
+                // Nothing useful remains to do with a session that fails to close.
+            }
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.sieve.cli;
+
+import io.sieve.ui.SieveUi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sieve.images.Cifar10;
+import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.client.ClusterConfig;
+import io.sieve.platform.PlatformConfig;
+import io.sieve.platform.testing.IntegrationTest;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.ProducerRun;
+import io.sieve.producer.SyntheticSource;
+import io.sieve.stream.SieveStreamApp;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.client.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/** The page in a real headless Chromium: start a live query, watch it progress, abort it, see it stop. */
+@IntegrationTest
+class BrowserIT {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    @Test
+    void startWatchAbort(PlatformConfig platform, @TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
+        Path cascade = fixtureCascade(home, dir);
+        String prefix = "ui-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix)
+                .withSetting("application.id", prefix + "app").withSetting("metrics.port", "0")
+                .withSetting("state.dir", dir.resolve("state").toString());
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        AtomicBoolean stopCamera = new AtomicBoolean();
+        try (SieveStreamApp app = SieveStreamApp.start(cascade, cluster, StreamAppConfig.from(cluster, home), Duration.ofSeconds(90));
+             SieveUi ui = SieveUi.start(cluster, topics, Cifar10.CLASSES, "127.0.0.1", 0, true)) {
+            CompletableFuture<ProducerRun.Result> camera = CompletableFuture.supplyAsync(() -> {
+                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 5, Duration.ofMillis(50))) {
+                    return ProducerRun.run(List.of(new SyntheticSource("cam-ui", 32, 32, 0)), publisher, 40, null, stopCamera, n -> { });
+                }
+            });
+            WebDriver browser = chrome(dir);
+            try {
+                browser.get("http://127.0.0.1:" + ui.port() + "/");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+                browser.findElement(By.id("query-id")).sendKeys("ui-live");
+                browser.findElement(By.id("cameras")).sendKeys("cam-ui");
+                browser.findElement(By.id("start-button")).click();
+
+                wait.until(b -> seen(b) > 0);
+                long first = seen(browser);
+                wait.until(b -> seen(b) > first);
+                assertThat(browser.findElement(By.id("state")).getText()).isEqualTo("RUNNING");
+
+                browser.findElement(By.id("abort-button")).click();
+                wait.until(b -> b.findElement(By.id("state")).getText().equals("ABORTED"));
+                long atAbort = seen(browser);
+                Thread.sleep(2500);
+                assertThat(seen(browser)).as("frames counted after the abort").isEqualTo(atAbort);
+                assertThat(browser.findElement(By.id("abort-button")).isEnabled()).isFalse();
+
+                Path shots = home.resolve("consumer-ui/target/screenshots");
+                Files.createDirectories(shots);
+                Files.write(shots.resolve("query-aborted.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            } finally {
+                browser.quit();
+                stopCamera.set(true);
+                camera.join();
+            }
+        }
+    }
+
+    @Test
+    void theFormRejectsBadInputWithReasons(PlatformConfig platform, @TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        String prefix = "ui-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix);
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        try (SieveUi ui = SieveUi.start(cluster, topics, Cifar10.CLASSES, "127.0.0.1", 0, false)) {
+            WebDriver browser = chrome(dir);
+            try {
+                browser.get("http://127.0.0.1:" + ui.port() + "/");
+                browser.findElement(By.id("query-id")).sendKeys("<b>bad id</b>");
+                browser.findElement(By.id("expected")).sendKeys("-5");
+                browser.findElement(By.id("start-button")).click();
+                new WebDriverWait(browser, Duration.ofSeconds(20))
+                        .until(b -> !b.findElements(By.cssSelector("#form-errors li")).isEmpty());
+                String errors = browser.findElement(By.id("form-errors")).getText();
+                assertThat(errors).contains("Query id must be", "Expected frames must be a positive whole number");
+                assertThat(browser.findElements(By.tagName("b"))).isEmpty();
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static long seen(WebDriver browser) {
+        String text = browser.findElement(By.id("seen")).getText().replaceAll("[^0-9]", "");
+        return text.isEmpty() ? 0 : Long.parseLong(text);
+    }
+
+    private static WebDriver chrome(Path dir) throws Exception {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1100", "--user-data-dir=" + Files.createTempDirectory(dir, "chrome"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static Path fixtureCascade(Path home, Path dir) throws Exception {
+        Path fixtures = home.resolve("cascade/src/test/resources/fixtures");
+        CascadeDefinition definition = new CascadeDefinition("ui-test", List.of(
+                new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_logits.card.json").toString(),
+                        ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, null, null),
+                new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_softmax.card.json").toString(),
+                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null);
+        Path file = dir.resolve("ui.cascade.json");
+        definition.write(file);
+        return file;
+    }
+}
