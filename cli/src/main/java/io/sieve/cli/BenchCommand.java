@@ -66,7 +66,7 @@ final class BenchCommand {
         }
         List<Double> millis = new ArrayList<>();
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        try (ProgressBar bar = Progress.bar(stage.name() + " batch " + batch, (long) (seconds * 10), "x0.1s")) {
+        try (ProgressBar bar = ProgressBars.bar(stage.name() + " batch " + batch, (long) (seconds * 10), "x0.1s")) {
             long lastTick = System.nanoTime();
             for (int i = 0; System.nanoTime() < end; i++) {
                 long t0 = System.nanoTime();

@@ -71,7 +71,7 @@ final class CalibrateCommand implements Callable<Integer> {
         List<Path> cards = models.stream().map(ModelOptions::card).toList();
         String cascadeName = name != null ? name : String.join("-", models.stream()
                 .map(m -> Path.of(m).getFileName().toString().replace(".card.json", "")).toList());
-        Path file = out != null ? out : ModelOptions.home().resolve("models/cascades/" + cascadeName + ".cascade.json");
+        Path file = out != null ? out : SieveHome.path().resolve("models/cascades/" + cascadeName + ".cascade.json");
         LabelledImages validation = Cifar10.validation(options.cifar());
 
         List<ModelScores> scores = options.score(cards, validation);

@@ -28,7 +28,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -57,20 +56,11 @@ final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(cascade)) {
             throw new IllegalArgumentException("cascade file " + cascade + " does not exist; calibrate one with ./sieve calibrate");
         }
-        Path home = ModelOptions.home();
+        Path home = SieveHome.path();
         Deque<AutoCloseable> started = new ArrayDeque<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stop.set(true);
-            System.out.println("\nStopping the demo ...");
-            try {
-                stopped.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "sieve-demo-shutdown"));
-        try {
+        StopSignal signal = StopSignal.install("sieve-demo", "Stopping the demo ...");
+        AtomicBoolean stop = signal.flag();
+        try (signal) {
             PlatformConfig platformConfig = PlatformConfig.defaults(home);
             EmbeddedPlatform platform = new EmbeddedPlatform(platformConfig);
             if (platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering)) {
@@ -95,9 +85,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println();
             System.out.println("Sieve demo at http://127.0.0.1:" + ui.port() + "/   (Ctrl-C stops everything)");
             System.out.println("Metrics at http://127.0.0.1:" + app.metricsPort() + "/metrics");
-            while (!stop.get()) {
-                Thread.sleep(200);
-            }
+            signal.await();
             replayStop.set(true);
             cifar.join(10_000);
             camera.join(10_000);
@@ -109,7 +97,6 @@ final class DemoCommand implements Callable<Integer> {
                     System.err.println("while stopping: " + e.getMessage());
                 }
             }
-            stopped.countDown();
         }
         return 0;
     }

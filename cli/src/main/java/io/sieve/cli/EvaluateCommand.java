@@ -50,7 +50,7 @@ final class EvaluateCommand implements Callable<Integer> {
             test = test.first(limit);
         }
         LabelledImages validation = Cifar10.validation(cifar);
-        Path reportDir = out != null ? out : ModelOptions.home().resolve("reports/" + definition.name());
+        Path reportDir = out != null ? out : SieveHome.path().resolve("reports/" + definition.name());
         Files.createDirectories(reportDir);
 
         List<ModelScores> testScores = new ArrayList<>();
@@ -60,7 +60,7 @@ final class EvaluateCommand implements Callable<Integer> {
             for (CascadeStage stage : cascade.stages()) {
                 testScores.add(score(stage.model(), test, "test"));
             }
-            try (ProgressBar bar = Progress.bar("cascade " + cascade.name(), test.size(), "img")) {
+            try (ProgressBar bar = ProgressBars.bar("cascade " + cascade.name(), test.size(), "img")) {
                 run = CascadeRun.run(cascade, test, options.batch, bar::stepBy);
             }
             for (CascadeStage stage : cascade.stages()) {
@@ -81,7 +81,7 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private ModelScores score(OnnxClassifier model, LabelledImages data, String what) {
-        try (ProgressBar bar = Progress.bar(model.name() + " on " + what, data.size(), "img")) {
+        try (ProgressBar bar = ProgressBars.bar(model.name() + " on " + what, data.size(), "img")) {
             return ModelScores.measure(model, data, options.batch, bar::stepBy);
         }
     }

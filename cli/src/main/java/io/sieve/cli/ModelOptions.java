@@ -24,12 +24,8 @@ final class ModelOptions {
     @Option(names = "--batch", defaultValue = "64", description = "Images per model call (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    static Path home() {
-        return Path.of(System.getProperty("sieve.home", ".")).toAbsolutePath().normalize();
-    }
-
     Path cifar() {
-        return data != null ? Cifar10.locate(List.of(data)) : Cifar10.locate(Cifar10.defaultLocations(home(), System.getenv()));
+        return data != null ? Cifar10.locate(List.of(data)) : Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv()));
     }
 
     /** Every model's predictions and timings on {@code data} (batches of --batch, --threads), a progress bar each. */
@@ -37,7 +33,7 @@ final class ModelOptions {
         List<ModelScores> scores = new ArrayList<>();
         for (Path card : cards) {
             try (OnnxClassifier stage = OnnxClassifier.load(card, threads);
-                 ProgressBar bar = Progress.bar("scoring " + stage.name(), data.size(), "img")) {
+                 ProgressBar bar = ProgressBars.bar("scoring " + stage.name(), data.size(), "img")) {
                 scores.add(ModelScores.measure(stage, data, batch, bar::stepBy));
             }
         }
@@ -45,7 +41,7 @@ final class ModelOptions {
     }
 
     static Path zoo() {
-        return home().resolve("models/onnx");
+        return SieveHome.path().resolve("models/onnx");
     }
 
     /** A model given by name (a card in models/onnx) or by the path of its card. */

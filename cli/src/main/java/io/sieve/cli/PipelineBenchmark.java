@@ -8,7 +8,6 @@ import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ListSource;
 import io.sieve.producer.ProducerRun;
 import io.sieve.schemas.Prediction;
-import io.sieve.stream.PrometheusText;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
@@ -97,7 +96,7 @@ final class PipelineBenchmark {
                 .withSetting("model.threads", Integer.toString(settings.modelThreads()))
                 .withSetting("topic.partitions", Integer.toString(settings.partitions()))
                 .withSetting("state.dir", settings.stateDir().resolve(configuration).toString());
-        StreamAppConfig config = StreamAppConfig.from(appCluster, ModelOptions.home());
+        StreamAppConfig config = StreamAppConfig.from(appCluster, SieveHome.path());
         Topics topics = new Topics(prefix, cluster.registryUrl());
 
         // The app creates the topics; start and stop it once so that the warm-up frames and the backlog
@@ -141,7 +140,8 @@ final class PipelineBenchmark {
 
     /** The mean process-ratio of the app's stream threads, from its metrics. */
     private static double processRatio(SieveStreamApp app) {
-        return PrometheusText.samples(app.scrapeMetrics(), "kafka_stream_thread_process_ratio").average().orElse(Double.NaN);
+        return app.meters().find("kafka.stream.thread.process.ratio").gauges().stream().mapToDouble(g -> g.value())
+                .filter(Double::isFinite).average().orElse(Double.NaN);
     }
 
     /**

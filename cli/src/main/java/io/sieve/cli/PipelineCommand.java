@@ -128,7 +128,7 @@ final class PipelineCommand implements Callable<Integer> {
         }
         double modelLimit = modelStageLimit(cards.get(cards.size() - 1), test);
 
-        PlatformConfig platformConfig = PlatformConfig.defaults(ModelOptions.home());
+        PlatformConfig platformConfig = PlatformConfig.defaults(SieveHome.path());
         EmbeddedPlatform platform = new EmbeddedPlatform(platformConfig);
         boolean startedPlatform = false;
         if (!platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering)) {
@@ -149,11 +149,11 @@ final class PipelineCommand implements Callable<Integer> {
             for (int i = 0; i < rows.size(); i++) {
                 Row row = rows.get(i);
                 PipelineBenchmark.InProcess local;
-                try (ProgressBar bar = Progress.bar(row.label() + ", in-process", test.size(), "frames")) {
+                try (ProgressBar bar = ProgressBars.bar(row.label() + ", in-process", test.size(), "frames")) {
                     local = bench.inProcess(row.cascadeFile(), test, expensive, bar::stepBy);
                 }
                 PipelineBenchmark.ThroughKafka kafka;
-                try (ProgressBar bar = Progress.bar(row.label() + ", through Kafka", test.size(), "frames")) {
+                try (ProgressBar bar = ProgressBars.bar(row.label() + ", through Kafka", test.size(), "frames")) {
                     kafka = bench.throughKafka(row.key(), row.cascadeFile(), test, expensive, bar::stepBy);
                 }
                 rows.set(i, new Row(row.key(), row.label(), row.cascadeFile(), local, kafka));

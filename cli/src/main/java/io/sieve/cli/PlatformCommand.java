@@ -11,7 +11,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "platform", mixinStandardHelpOptions = true,
         description = "Run the embedded single-node Kafka broker and schema registry on this machine.",
-        subcommands = {PlatformCommand.Start.class, PlatformCommand.Stop.class, PlatformCommand.Status.class})
+        subcommands = {PlatformCommand.Start.class, PlatformCommand.Stop.class, PlatformCommand.Status.class, PlatformCommand.Reset.class})
 final class PlatformCommand {
 
     @Option(names = "--data-dir", description = "Where logs, pid files and broker data live (default: ${DEFAULT-VALUE}).",
@@ -34,13 +34,13 @@ final class PlatformCommand {
     int registryPort;
 
     EmbeddedPlatform platform() {
-        Path home = Path.of(System.getProperty("sieve.home", ".")).toAbsolutePath().normalize();
         return new EmbeddedPlatform(new PlatformConfig(dataDir.toAbsolutePath().normalize(), host, kafkaPort, controllerPort,
-                registryPort, PlatformConfig.defaultRegistryRunner(home)));
+                registryPort, PlatformConfig.defaultRegistryRunner(SieveHome.path())));
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,
-            description = "Start the broker and the registry; returns once both answer.")
+            description = {"Start whichever of the broker and the registry is down, on the data they kept; returns once both answer.",
+                "Topics, offsets and schemas survive stop/start; `reset` wipes them."})
     static final class Start implements Callable<Integer> {
         @ParentCommand
         PlatformCommand parent;
@@ -55,8 +55,9 @@ final class PlatformCommand {
             }
             System.out.println("Starting Kafka and the schema registry (logs in " + config.logDir() + ") ...");
             long started = System.nanoTime();
-            platform.start(true);
-            System.out.printf("Platform up in %.1f s%n", (System.nanoTime() - started) / 1e9);
+            List<String> launched = platform.start(true);
+            System.out.printf("%s in %.1f s%n", launched.isEmpty() ? "Both were already running"
+                    : "Started " + String.join(" and ", launched), (System.nanoTime() - started) / 1e9);
             System.out.println("  Kafka bootstrap servers: " + config.bootstrapServers());
             System.out.println("  Schema registry:         " + config.registryUrl());
             System.out.println("Stop it with ./sieve platform stop");
@@ -73,6 +74,21 @@ final class PlatformCommand {
         public Integer call() {
             List<String> stopped = parent.platform().stop();
             System.out.println(stopped.isEmpty() ? "Nothing was running." : "Stopped: " + String.join(", ", stopped));
+            return 0;
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true,
+            description = "Stop the broker and the registry and delete their data (topics, offsets, schemas) and the Kafka Streams state under the data folder.")
+    static final class Reset implements Callable<Integer> {
+        @ParentCommand
+        PlatformCommand parent;
+
+        @Override
+        public Integer call() {
+            List<Path> deleted = parent.platform().reset();
+            System.out.println(deleted.isEmpty() ? "Nothing to delete." : "Deleted " + deleted.stream().map(Path::toString)
+                    .collect(java.util.stream.Collectors.joining(", ")));
             return 0;
         }
     }

@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
@@ -86,7 +85,7 @@ final class ProduceCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--cameras must be at least 1");
         }
         ClusterConfig cluster = clusterOptions.load();
-        StreamAppConfig settings = StreamAppConfig.from(cluster, ModelOptions.home());
+        StreamAppConfig settings = StreamAppConfig.from(cluster, SieveHome.path());
         String topic = new Topics(settings.topicPrefix(), cluster.registryUrl()).frames(0).name();
         List<FrameSource> sources = new ArrayList<>();
         try {
@@ -98,12 +97,13 @@ final class ProduceCommand implements Callable<Integer> {
             System.out.println("Publishing " + sources.get(0).describe() + " as " + cameras + " camera(s) to " + topic + " on "
                     + cluster.bootstrapServers() + (fps > 0 ? " at " + fps + " fps per camera" : " as fast as possible")
                     + (query != null ? ", query " + query + " (seed " + seed + ")" : ""));
-            AtomicBoolean stop = new AtomicBoolean();
+            StopSignal signal = StopSignal.install("sieve-produce", null);
+            AtomicBoolean stop = signal.flag();
             AutoCloseable abortWatch = () -> { };
             if (query != null) {
                 QueryClient queries = new QueryClient(cluster, new Topics(settings.topicPrefix(), cluster.registryUrl()));
-                queries.send(QueryCommand.newBuilder().setQueryId(QueryCommandLine.validQueryId(query)).setAction(QueryAction.START)
-                        .setTargetClass(QueryCommandLine.validClass(target)).setExpectedFrames(known ? expected : null).setSeed(seed)
+                queries.send(QueryCommand.newBuilder().setQueryId(QueryLifecycleCommand.validQueryId(query)).setAction(QueryAction.START)
+                        .setTargetClass(QueryLifecycleCommand.validClass(target)).setExpectedFrames(known ? expected : null).setSeed(seed)
                         .setIssuedTime(java.time.Instant.now()).build());
                 AutoCloseable watch = queries.onAbort(query, () -> {
                     System.err.println("\nQuery " + query + " was aborted: stopping.");
@@ -114,30 +114,17 @@ final class ProduceCommand implements Callable<Integer> {
                     queries.close();
                 };
             }
-            CountDownLatch finished = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                stop.set(true);
-                try {
-                    finished.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "sieve-produce-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
             ProducerRun.Result result;
             try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, Duration.ofMillis(100));
-                 ProgressBar bar = Progress.bar("frames", known ? expected : -1, "frames")) {
+                 ProgressBar bar = ProgressBars.bar("frames", known ? expected : -1, "frames")) {
                 result = ProducerRun.run(sources, publisher, fps, query, stop, bar::stepBy);
             } finally {
                 abortWatch.close();
-                finished.countDown();
+                signal.close();
             }
             System.out.printf("%s %,d frames (%,d acknowledged by the broker) in %.1f s: %,.0f frames/s%n",
                     result.stopped() ? "Stopped after sending" : "Sent", result.sent(), result.acknowledged(),
                     result.elapsed().toMillis() / 1000.0, result.framesPerSecond());
-            if (!result.stopped()) {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            }
             return 0;
         } finally {
             sources.forEach(FrameSource::close);
@@ -147,7 +134,7 @@ final class ProduceCommand implements Callable<Integer> {
     private FrameSource open(String cameraId) {
         if (source.cifar != null) {
             Path file = "test".equals(source.cifar)
-                    ? Cifar10.locate(Cifar10.defaultLocations(ModelOptions.home(), System.getenv())).resolve(Cifar10.TEST_FILE)
+                    ? Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())).resolve(Cifar10.TEST_FILE)
                     : Path.of(source.cifar);
             return ordered(Sources.cifar(file, cameraId));
         }

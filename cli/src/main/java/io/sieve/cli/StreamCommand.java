@@ -6,7 +6,7 @@ import io.sieve.stream.StreamAppConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,6 +15,10 @@ import picocli.CommandLine.Option;
         description = {"Run the cascade as a Kafka Streams application until Ctrl-C.",
             "frames -> stage 0 -> (unsure) frames-stage-1 -> stage 1 -> ... -> predictions; bad input -> dead-letters."})
 final class StreamCommand implements Callable<Integer> {
+    /** The exit code when Kafka Streams stops on its own: not 1 (a usage or start-up error), so supervisors can tell. */
+    static final int EXIT_PROCESSING_FAILED = 3;
+    private static final long FAILURE_CHECK_MILLIS = 500;
+
     @Option(names = "--cascade", defaultValue = "${sys:sieve.home:-.}/models/cascades/default.cascade.json",
             description = "Cascade file (default: ${DEFAULT-VALUE}).")
     Path cascade;
@@ -32,19 +36,22 @@ final class StreamCommand implements Callable<Integer> {
         if (stages != null) {
             cluster = cluster.withSetting("stages", stages);
         }
-        StreamAppConfig config = StreamAppConfig.from(cluster, ModelOptions.home());
+        StreamAppConfig config = StreamAppConfig.from(cluster, SieveHome.path());
         System.out.println("Starting the cascade " + cascade + " on " + cluster.bootstrapServers() + " ...");
-        CountDownLatch stopped = new CountDownLatch(1);
-        SieveStreamApp app = SieveStreamApp.start(cascade, cluster, config, Duration.ofSeconds(120));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.out.println("Stopping ...");
-            app.close();
-            stopped.countDown();
-        }, "sieve-stream-shutdown"));
-        System.out.println("Running stages " + app.selectedStages() + " of cascade " + app.cascade().name()
-                + (app.metricsPort() != null ? "; metrics at http://" + config.metricsHost() + ":" + app.metricsPort() + "/metrics" : "")
-                + ". Ctrl-C stops.");
-        stopped.await();
+        try (StopSignal stop = StopSignal.install("sieve-stream", "Stopping ...");
+             SieveStreamApp app = SieveStreamApp.start(cascade, cluster, config, Duration.ofSeconds(120))) {
+            System.out.println("Running stages " + app.selectedStages() + " of cascade " + app.cascade().name()
+                    + (app.metricsPort() != null ? "; metrics at http://" + config.metricsHost() + ":" + app.metricsPort() + "/metrics" : "")
+                    + ". Ctrl-C stops.");
+            while (!stop.await(FAILURE_CHECK_MILLIS)) {
+                Optional<String> failure = app.failure();
+                if (failure.isPresent()) {
+                    System.err.println("sieve stream: processing stopped: " + failure.get()
+                            + "; exiting so that a supervisor restarts it");
+                    return EXIT_PROCESSING_FAILED;
+                }
+            }
+        }
         return 0;
     }
 }

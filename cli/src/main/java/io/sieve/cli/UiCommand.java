@@ -7,7 +7,6 @@ import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
 import io.sieve.ui.SieveUi;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,11 +30,10 @@ final class UiCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClusterConfig cluster = clusterOptions.load();
-        try (SieveUi ui = start(cluster, host, port, !noGallery)) {
+        try (StopSignal stop = StopSignal.install("sieve-ui", null);
+             SieveUi ui = start(cluster, host, port, !noGallery)) {
             System.out.println("Sieve UI at http://" + host + ":" + ui.port() + "/  (Ctrl-C stops)");
-            CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-            stopped.await();
+            stop.await();
         }
         return 0;
     }
@@ -44,7 +42,7 @@ final class UiCommand implements Callable<Integer> {
         if (!PlatformConfig.isLoopback(host)) {
             System.err.println("WARNING: serving the UI on " + host + ": anyone who can reach it can start and abort queries.");
         }
-        Topics topics = new Topics(StreamAppConfig.from(cluster, ModelOptions.home()).topicPrefix(), cluster.registryUrl());
+        Topics topics = new Topics(StreamAppConfig.from(cluster, SieveHome.path()).topicPrefix(), cluster.registryUrl());
         return SieveUi.start(cluster, topics, Cifar10.CLASSES, host, port, gallery);
     }
 }

@@ -12,7 +12,6 @@ import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryState;
-import io.sieve.stream.PrometheusText;
 import io.sieve.client.QueryClient;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;

@@ -15,14 +15,19 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts and aborts queries, and follows their commands and progress, for the CLI, the producer and the UI.
@@ -31,6 +36,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * on a busy machine is most of an abort's one-second budget.
  */
 public final class QueryClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueryClient.class);
     /** What a query id (and a camera name) may be: 1-64 letters, digits, '.', '_' or '-'. */
     public static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -134,17 +140,39 @@ public final class QueryClient implements AutoCloseable {
         Thread thread = new Thread(() -> {
             try (consumer) {
                 while (running.get()) {
-                    for (ConsumerRecord<String, V> r : consumer.poll(Duration.ofMillis(100))) {
-                        if (match.test(r)) {
-                            action.accept(r);
-                            if (once) {
-                                return;
+                    ConsumerRecords<String, V> records;
+                    try {
+                        records = consumer.poll(Duration.ofMillis(100));
+                    } catch (RecordDeserializationException e) {
+                        // One bad record must not end the feed: step over it, say so, and go on.
+                        LOG.warn("skipping undecodable record {}@{}: {}", e.topicPartition(), e.offset(), e.getMessage());
+                        consumer.seek(e.topicPartition(), e.offset() + 1);
+                        continue;
+                    }
+                    for (ConsumerRecord<String, V> r : records) {
+                        if (r.value() == null) {
+                            continue;
+                        }
+                        boolean matched;
+                        try {
+                            matched = match.test(r);
+                            if (matched) {
+                                action.accept(r);
                             }
+                        } catch (RuntimeException e) {
+                            LOG.error("listener of {} failed on {}-{}@{}; following goes on", topic, r.topic(), r.partition(),
+                                    r.offset(), e);
+                            continue;
+                        }
+                        if (matched && once) {
+                            return;
                         }
                     }
                 }
-            } catch (org.apache.kafka.common.errors.WakeupException e) {
+            } catch (WakeupException e) {
                 // closed
+            } catch (RuntimeException e) {
+                LOG.error("stopped following {} on {}: {}", topic, cluster.bootstrapServers(), e.getMessage(), e);
             }
         }, "sieve-follow-" + topic);
         thread.setDaemon(true);

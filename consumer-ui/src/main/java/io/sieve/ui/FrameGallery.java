@@ -25,15 +25,19 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Recent frames with the label and stage that decided them. Only one frame record in
  * {@code sampleEvery} is decoded, so following a busy frames topic stays cheap.
  */
 final class FrameGallery implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FrameGallery.class);
     static final int SIZE = 12;
 
     private final KafkaConsumer<String, byte[]> consumer;
@@ -50,6 +54,7 @@ final class FrameGallery implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private long records;
+    private long skipped;
 
     FrameGallery(ClusterConfig cluster, Topics topics, int sampleEvery, Consumer<Map<String, Object>> listener) {
         this.topics = topics;
@@ -91,13 +96,19 @@ final class FrameGallery implements AutoCloseable {
                                 pendingImages.put(f.getCameraId() + "/" + f.getSequence(), dataUrl(f));
                             }
                         }
-                    } catch (RuntimeException e) {
-                        // Bad records are the stream app's to dead-letter; the gallery just skips them.
+                    } catch (SerializationException | IllegalArgumentException e) {
+                        // Bad records are the stream app's to dead-letter; the gallery skips them, and says so once.
+                        if (skipped++ == 0) {
+                            LOG.warn("the gallery skips undecodable records (first: {}-{}@{}: {})", r.topic(), r.partition(), r.offset(),
+                                    e.getMessage());
+                        }
                     }
                 }
             }
         } catch (WakeupException e) {
             // closing
+        } catch (RuntimeException e) {
+            LOG.error("the frame gallery stopped: {}", e.getMessage(), e);
         } finally {
             consumer.close();
         }

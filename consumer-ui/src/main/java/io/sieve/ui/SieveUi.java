@@ -3,6 +3,7 @@ package io.sieve.ui;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.ForbiddenResponse;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.staticfiles.Location;
 import io.sieve.client.ClusterConfig;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,15 +36,25 @@ public final class SieveUi implements AutoCloseable {
     private SieveUi(ClusterConfig cluster, Topics topics, List<String> classes, String host, int port, boolean withGallery) {
         queries = new QueryClient(cluster, topics);
         ProgressBoard board = new ProgressBoard();
-        gallery = withGallery ? new FrameGallery(cluster, topics, 20, entry -> broadcast("frame", entry)) : null;
+        List<Map<String, Object>> noFrames = List.of();
+        AtomicReference<FrameGallery> galleryRef = new AtomicReference<>();
+        AtomicReference<Javalin> serverRef = new AtomicReference<>();
+        RequestGuard guard = new RequestGuard(host, () -> serverRef.get().port());
         server = Javalin.create(config -> {
             config.jetty.host = host;
             config.jetty.port = port;
             config.staticFiles.add("/public", Location.CLASSPATH);
+            config.routes.before(ctx -> {
+                String refusal = guard.refusal(ctx.method().name(), ctx.header("Host"), ctx.header("Origin"), ctx.header("Sec-Fetch-Site"));
+                if (refusal != null) {
+                    LOG.warn("refused {} {}: {}", ctx.method(), ctx.path(), refusal);
+                    throw new ForbiddenResponse(refusal);
+                }
+            });
             config.routes.get("/api/queries", ctx -> ctx.contentType("application/json").result(json(board.all())));
             config.routes.get("/api/classes", ctx -> ctx.contentType("application/json").result(json(classes)));
             config.routes.get("/api/frames", ctx -> ctx.contentType("application/json")
-                    .result(json(gallery == null ? List.of() : gallery.recent())));
+                    .result(json(galleryRef.get() == null ? noFrames : galleryRef.get().recent())));
             config.routes.post("/api/queries", ctx -> start(ctx, queries, classes));
             config.routes.post("/api/queries/{id}/abort", ctx -> {
                 String id = ctx.pathParam("id");
@@ -59,8 +71,44 @@ public final class SieveUi implements AutoCloseable {
                 clients.add(client);
             });
         });
-        server.start();
-        progressFollower = queries.followProgress(p -> broadcast("progress", board.update(p)));
+        serverRef.set(server);
+        // Bind first: a taken port must fail before any consumer is started (it would be left running).
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            queries.close();
+            throw new IllegalStateException("cannot serve the UI on " + host + ":" + port + ": " + rootMessage(e), e);
+        }
+        FrameGallery startedGallery = null;
+        try {
+            startedGallery = withGallery ? new FrameGallery(cluster, topics, 20, entry -> broadcast("frame", entry)) : null;
+            galleryRef.set(startedGallery);
+            progressFollower = queries.followProgress(p -> broadcast("progress", board.update(p)));
+        } catch (RuntimeException e) {
+            closeQuietly(startedGallery);
+            server.stop();
+            queries.close();
+            throw e;
+        }
+        gallery = startedGallery;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+
+    private static void closeQuietly(FrameGallery gallery) {
+        if (gallery != null) {
+            try {
+                gallery.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Starts the page on {@code host:port}; a port of 0 picks a free one. */

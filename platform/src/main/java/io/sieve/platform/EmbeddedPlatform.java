@@ -23,11 +23,11 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
 
 /**
- * The embedded platform: a single-node KRaft Kafka broker and an Apicurio schema registry with
- * in-memory storage, each in its own JVM, both bound to the configured host (loopback by default).
- *
- * <p>Every start begins with an empty broker: the registry keeps schemas only in memory, so records
- * kept from an earlier run would carry schema ids that no longer resolve.
+ * The embedded platform: a single-node KRaft Kafka broker and an Apicurio schema registry, each in
+ * its own JVM, both bound to the configured host (loopback by default), both keeping their data
+ * under the data folder: the broker its log directory, the registry its schemas in an H2 database
+ * file. So a stop and a start (or a crash, or a reboot) keep topics, committed offsets and schema
+ * ids together; only {@link #reset} wipes them, and then also the Kafka Streams state built against them.
  */
 public final class EmbeddedPlatform {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -48,33 +48,68 @@ public final class EmbeddedPlatform {
     }
 
     /**
-     * Starts the broker and the registry in parallel and returns once both answer.
+     * Starts whichever of the broker and the registry is down, in parallel, on the data they kept,
+     * and returns once both answer.
      *
-     * @param detach true to let them outlive this JVM (the CLI); false to tie them to it (tests, demo)
+     * @param detach true to let them outlive this JVM (the CLI); false to tie them to it, so that they
+     *               end with it even when it is killed (tests, demo)
+     * @return the names of the servers this call started (empty if both were running)
      */
-    public void start(boolean detach) {
-        for (ManagedProcess process : List.of(kafka, registry)) {
-            process.running().ifPresent(p -> {
-                throw new PlatformException(process.name() + " is already running (pid " + p.pid()
-                        + "); run `./sieve platform stop` first");
-            });
-        }
-        if (!Files.isRegularFile(config.registryRunner())) {
+    public List<String> start(boolean detach) {
+        boolean kafkaDown = kafka.running().isEmpty();
+        boolean registryDown = registry.running().isEmpty();
+        if (registryDown && !Files.isRegularFile(config.registryRunner())) {
             throw new PlatformException("the schema registry is not built: " + config.registryRunner()
                     + " is missing; run `./mvnw -pl registry package -DskipTests`");
         }
-        ManagedProcess.requireFreePort(config.host(), config.kafkaPort(), "Kafka", "--kafka-port");
-        ManagedProcess.requireFreePort(config.host(), config.controllerPort(), "Kafka controller", "--controller-port");
-        ManagedProcess.requireFreePort(config.host(), config.registryPort(), "Schema registry", "--registry-port");
-
-        CompletableFuture<Void> kafkaUp = CompletableFuture.runAsync(() -> startKafka(detach));
-        CompletableFuture<Void> registryUp = CompletableFuture.runAsync(() -> startRegistry(detach));
+        if (kafkaDown) {
+            ManagedProcess.requireFreePort(config.host(), config.kafkaPort(), "Kafka", "--kafka-port");
+            ManagedProcess.requireFreePort(config.host(), config.controllerPort(), "Kafka controller", "--controller-port");
+        }
+        if (registryDown) {
+            ManagedProcess.requireFreePort(config.host(), config.registryPort(), "Schema registry", "--registry-port");
+        }
+        List<String> started = new ArrayList<>();
+        CompletableFuture<Void> kafkaUp = CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> registryUp = CompletableFuture.completedFuture(null);
+        if (kafkaDown) {
+            started.add(kafka.name());
+            kafkaUp = CompletableFuture.runAsync(() -> startKafka(detach));
+        }
+        if (registryDown) {
+            started.add(registry.name());
+            registryUp = CompletableFuture.runAsync(() -> startRegistry(detach));
+        }
         try {
             CompletableFuture.allOf(kafkaUp, registryUp).join();
         } catch (CompletionException e) {
-            stop();
+            if (kafkaDown) {
+                kafka.stop();
+            }
+            if (registryDown) {
+                registry.stop();
+            }
             throw e.getCause() instanceof PlatformException pe ? pe : new PlatformException(e.getCause().toString(), e.getCause());
         }
+        return started;
+    }
+
+    /**
+     * Stops both servers and deletes what they kept (topics, offsets, schemas) and the Kafka Streams
+     * state under the data folder, which belonged to that cluster.
+     *
+     * @return the folders deleted
+     */
+    public List<Path> reset() {
+        stop();
+        List<Path> deleted = new ArrayList<>();
+        for (Path dir : List.of(kafkaDir(), registryDir(), config.streamsStateDir())) {
+            if (Files.exists(dir)) {
+                deleteRecursively(dir);
+                deleted.add(dir);
+            }
+        }
+        return deleted;
     }
 
     public List<ComponentStatus> status() {
@@ -102,15 +137,25 @@ public final class EmbeddedPlatform {
      */
     public void restartBroker() {
         kafka.stop();
-        launchKafka(config.dataDir().resolve("kafka").resolve("server.properties"), false);
+        startKafka(false);
     }
 
+    private Path kafkaDir() {
+        return config.dataDir().resolve("kafka");
+    }
+
+    private Path registryDir() {
+        return config.dataDir().resolve("registry");
+    }
+
+    /** Formats the broker's storage the first time; later starts run on the data it kept. */
     private void startKafka(boolean detach) {
-        Path kafkaDir = config.dataDir().resolve("kafka");
-        deleteRecursively(kafkaDir);
+        Path kafkaDir = kafkaDir();
         Path properties = writeServerProperties(kafkaDir);
-        runToCompletion(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"), "kafka.tools.StorageTool", "format", "-t",
-                Uuid.randomUuid().toString(), "-c", properties.toString()), kafkaDir.resolve("format.log"));
+        if (!Files.isRegularFile(kafkaDir.resolve("data").resolve("meta.properties"))) {
+            runToCompletion(List.of(javaExecutable(), "-cp", System.getProperty("java.class.path"), "kafka.tools.StorageTool", "format",
+                    "-t", Uuid.randomUuid().toString(), "-c", properties.toString()), kafkaDir.resolve("format.log"));
+        }
         launchKafka(properties, detach);
     }
 
@@ -118,14 +163,21 @@ public final class EmbeddedPlatform {
         String java = javaExecutable();
         String classpath = System.getProperty("java.class.path");
         ProcessHandle process = kafka.start(List.of(java, "-Xms256m", "-Xmx1g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
-                "-cp", classpath, KAFKA_MAIN, properties.toString()), detach);
+                "-cp", classpath, KAFKA_MAIN, properties.toString()), Map.of(), detach);
         kafka.awaitReady(process, () -> kafkaAnswers(Duration.ofSeconds(2)), START_TIMEOUT);
     }
 
+    /** The registry keeps its schemas in an H2 database file (Apicurio's SQL storage, whose default is an in-memory H2). */
     private void startRegistry(boolean detach) {
+        try {
+            Files.createDirectories(registryDir());
+        } catch (IOException e) {
+            throw new PlatformException("cannot create " + registryDir() + ": " + e.getMessage(), e);
+        }
+        String database = "jdbc:h2:file:" + registryDir().resolve("schemas").toAbsolutePath();
         ProcessHandle process = registry.start(List.of(javaExecutable(), "-Xmx512m",
                 "-Dquarkus.http.host=" + config.host(), "-Dquarkus.http.port=" + config.registryPort(),
-                "-jar", config.registryRunner().toString()), detach);
+                "-jar", config.registryRunner().toString()), Map.of("REGISTRY_DATASOURCE_URL", database), detach);
         registry.awaitReady(process, this::registryAnswers, START_TIMEOUT);
     }
 

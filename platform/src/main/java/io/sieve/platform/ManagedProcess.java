@@ -7,10 +7,12 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -68,23 +70,43 @@ final class ManagedProcess {
         }
     }
 
-    /** Starts {@code command}, writing its output to the log file, and records its pid. */
-    ProcessHandle start(List<String> command, boolean detach) {
+    /**
+     * A shell that runs the server and ends it when the process that started it is gone, however that
+     * one ended (a SIGKILL runs no shutdown hook): the watch polls the parent once a second.
+     */
+    private static final String WATCH_PARENT = "parent=$1; shift; \"$@\" & server=$!; "
+            + "trap 'kill $server 2>/dev/null; wait $server; exit' TERM INT; "
+            + "while kill -0 \"$parent\" 2>/dev/null && kill -0 $server 2>/dev/null; do sleep 1; done; "
+            + "kill $server 2>/dev/null; wait $server";
+
+    /**
+     * Starts {@code command} with extra {@code environment}, writing its output to the log file, and records its pid.
+     *
+     * @param detach true: the server outlives this JVM until stopped; false: it ends when this JVM does
+     */
+    ProcessHandle start(List<String> command, Map<String, String> environment, boolean detach) {
         try {
             Files.createDirectories(pidFile.getParent());
             Files.createDirectories(logFile.getParent());
             List<String> full = new ArrayList<>();
-            // setsid puts the server in its own session, so a Ctrl-C in the terminal that started it
-            // does not reach it; the platform outlives `sieve platform start` until `stop`.
-            if (detach && Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                full.add("/usr/bin/setsid");
+            if (detach) {
+                // setsid puts the server in its own session, so a Ctrl-C in the terminal that started it
+                // does not reach it; the platform outlives `sieve platform start` until `stop`.
+                if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                    full.add("/usr/bin/setsid");
+                }
+            } else {
+                full.addAll(List.of("/bin/sh", "-c", WATCH_PARENT, "sieve-" + name, Long.toString(ProcessHandle.current().pid())));
             }
             full.addAll(command);
-            Process process = new ProcessBuilder(full)
+            ProcessBuilder builder = new ProcessBuilder(full)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                    .start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().putAll(environment);
+            Files.writeString(logFile, "=== " + name + " starting at " + Instant.now() + " ===\n", StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Process process = builder.start();
             Files.writeString(pidFile, process.pid() + " " + startTime(process.toHandle()) + "\n");
             return process.toHandle();
         } catch (IOException e) {

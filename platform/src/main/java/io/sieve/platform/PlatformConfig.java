@@ -60,6 +60,11 @@ public record PlatformConfig(Path dataDir, String host, int kafkaPort, int contr
         return dataDir.resolve("logs");
     }
 
+    /** The Kafka Streams state of apps run against this platform with the default {@code sieve.state.dir}. */
+    public Path streamsStateDir() {
+        return dataDir.resolve("streams");
+    }
+
     public Path runDir() {
         return dataDir.resolve("run");
     }

@@ -1,5 +1,6 @@
 package io.sieve.stream;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,9 +16,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -35,6 +40,8 @@ import org.slf4j.LoggerFactory;
  * stages, and the Prometheus endpoint. {@link #close} releases all three.
  */
 public final class SieveStreamApp implements AutoCloseable {
+    /** The control path's application id is the data path's with this suffix. */
+    static final String QUERIES_APPLICATION_SUFFIX = "-queries";
     private static final Logger LOG = LoggerFactory.getLogger(SieveStreamApp.class);
 
     private final Cascade cascade;
@@ -43,15 +50,18 @@ public final class SieveStreamApp implements AutoCloseable {
     private final MetricsServer metricsServer;
     private final List<KafkaStreamsMetrics> streamsMetrics;
     private final Set<Integer> selected;
+    private final AtomicReference<Throwable> failure;
+    private volatile boolean closing;
 
     private SieveStreamApp(Cascade cascade, List<KafkaStreams> instances, PrometheusMeterRegistry meters, MetricsServer metricsServer,
-                           List<KafkaStreamsMetrics> streamsMetrics, Set<Integer> selected) {
+                           List<KafkaStreamsMetrics> streamsMetrics, Set<Integer> selected, AtomicReference<Throwable> failure) {
         this.cascade = cascade;
         this.instances = instances;
         this.meters = meters;
         this.metricsServer = metricsServer;
         this.streamsMetrics = streamsMetrics;
         this.selected = selected;
+        this.failure = failure;
     }
 
     /**
@@ -68,10 +78,13 @@ public final class SieveStreamApp implements AutoCloseable {
         List<KafkaStreams> instances = new ArrayList<>();
         List<KafkaStreamsMetrics> streamsMetrics = new ArrayList<>();
         MetricsServer metricsServer = null;
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         try {
             Set<Integer> selected = config.selectedStages(cascade.stages().size());
             Topics topics = new Topics(config.topicPrefix(), cluster.registryUrl());
-            createTopics(cluster, config, topics, selected, cascade.stages().size());
+            String clusterId = createTopics(cluster, config, topics, selected, cascade.stages().size());
+            StateDirectory.claim(config.stateDir(), config.applicationId(), clusterId);
+            StateDirectory.claim(config.stateDir(), config.applicationId() + QUERIES_APPLICATION_SUFFIX, clusterId);
             Clock clock = Clock.systemUTC();
             instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
                     new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
@@ -84,6 +97,7 @@ public final class SieveStreamApp implements AutoCloseable {
             for (KafkaStreams streams : instances) {
                 streams.setUncaughtExceptionHandler(e -> {
                     LOG.error("stream thread failed; shutting this instance down", e);
+                    failure.compareAndSet(null, e);
                     return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
                 });
                 KafkaStreamsMetrics bound = new KafkaStreamsMetrics(streams);
@@ -96,7 +110,7 @@ public final class SieveStreamApp implements AutoCloseable {
             for (KafkaStreams streams : instances) {
                 awaitRunning(streams, startTimeout);
             }
-            return new SieveStreamApp(cascade, instances, meters, metricsServer, streamsMetrics, selected);
+            return new SieveStreamApp(cascade, instances, meters, metricsServer, streamsMetrics, selected, failure);
         } catch (RuntimeException e) {
             instances.forEach(streams -> streams.close(Duration.ofSeconds(10)));
             if (metricsServer != null) {
@@ -136,15 +150,16 @@ public final class SieveStreamApp implements AutoCloseable {
      * small record per frame, so the extra commits cost little.
      */
     static Properties controlPathProperties(ClusterConfig cluster, StreamAppConfig config) {
-        Properties props = streamsProperties(cluster, config, config.applicationId() + "-queries");
+        Properties props = streamsProperties(cluster, config, config.applicationId() + QUERIES_APPLICATION_SUFFIX);
         if (!cluster.kafkaProperties().containsKey(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG)) {
             props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 50);
         }
         return props;
     }
 
-    private static void createTopics(ClusterConfig cluster, StreamAppConfig config, Topics topics, Set<Integer> selected,
-                                     int stageCount) {
+    /** Creates the topics that are missing; returns the cluster's id. */
+    private static String createTopics(ClusterConfig cluster, StreamAppConfig config, Topics topics, Set<Integer> selected,
+                                       int stageCount) {
         Set<String> names = new LinkedHashSet<>();
         for (int s : selected) {
             names.add(topics.frames(s).name());
@@ -166,6 +181,13 @@ public final class SieveStreamApp implements AutoCloseable {
             wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(Map.of("cleanup.policy", "compact")));
         }
         try (Admin admin = Admin.create(cluster.kafkaProperties())) {
+            String clusterId;
+            try {
+                clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cannot reach Kafka at " + cluster.bootstrapServers() + ": "
+                        + (e.getCause() != null ? e.getCause().getMessage() : "no answer within 60 s"), e);
+            }
             for (var entry : admin.createTopics(wanted).values().entrySet()) {
                 try {
                     entry.getValue().get();
@@ -176,6 +198,7 @@ public final class SieveStreamApp implements AutoCloseable {
                     }
                 }
             }
+            return clusterId;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
@@ -225,8 +248,43 @@ public final class SieveStreamApp implements AutoCloseable {
                 .orElse(KafkaStreams.State.RUNNING);
     }
 
+    /**
+     * Why the app stopped processing on its own (a stream thread's fatal error, or a Kafka Streams
+     * instance that left RUNNING/REBALANCING), or empty while it runs. A supervisor restarts a process
+     * that exits, not one that idles: the command exits non-zero with this cause.
+     */
+    public Optional<String> failure() {
+        Throwable cause = failure.get();
+        if (cause != null) {
+            return Optional.of(describe(cause));
+        }
+        if (closing) {
+            return Optional.empty();
+        }
+        for (KafkaStreams streams : instances) {
+            KafkaStreams.State state = streams.state();
+            if (!state.isRunningOrRebalancing()) {
+                return Optional.of("Kafka Streams is " + state);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String describe(Throwable cause) {
+        StringBuilder text = new StringBuilder(cause.toString());
+        for (Throwable c = cause.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            text.append("; caused by ").append(c);
+        }
+        return text.toString();
+    }
+
     public Integer metricsPort() {
         return metricsServer == null ? null : metricsServer.port();
+    }
+
+    /** The app's meters: its stages' counters and Kafka Streams' own metrics. */
+    public MeterRegistry meters() {
+        return meters;
     }
 
     public String scrapeMetrics() {
@@ -235,6 +293,7 @@ public final class SieveStreamApp implements AutoCloseable {
 
     @Override
     public void close() {
+        closing = true;
         // A deliberate stop leaves the consumer group, so its partitions move to the other instances (or to
         // this app's next start) at once instead of after the 45 s session timeout.
         CloseOptions leave = CloseOptions.timeout(Duration.ofSeconds(30))

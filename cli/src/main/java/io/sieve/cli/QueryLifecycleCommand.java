@@ -23,12 +23,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "query", mixinStandardHelpOptions = true, description = "Start, abort and watch queries.",
-        subcommands = {QueryCommandLine.Start.class, QueryCommandLine.Abort.class, QueryCommandLine.Watch.class})
-final class QueryCommandLine {
+        subcommands = {QueryLifecycleCommand.Start.class, QueryLifecycleCommand.Abort.class, QueryLifecycleCommand.Watch.class})
+final class QueryLifecycleCommand {
 
     static QueryClient client(ClusterOptions options) {
         ClusterConfig cluster = options.load();
-        return new QueryClient(cluster, new Topics(StreamAppConfig.from(cluster, ModelOptions.home()).topicPrefix(), cluster.registryUrl()));
+        return new QueryClient(cluster, new Topics(StreamAppConfig.from(cluster, SieveHome.path()).topicPrefix(), cluster.registryUrl()));
     }
 
     static String validQueryId(String id) {

@@ -5,8 +5,8 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /** Progress bars on stderr, so that stdout stays clean for results. */
-final class Progress {
-    private Progress() {
+final class ProgressBars {
+    private ProgressBars() {
     }
 
     static ProgressBar bar(String task, long total, String unit) {

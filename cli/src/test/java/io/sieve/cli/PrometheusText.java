@@ -1,10 +1,10 @@
-package io.sieve.stream;
+package io.sieve.cli;
 
 import java.util.Arrays;
 import java.util.stream.DoubleStream;
 
 /** Reads sample values out of the Prometheus text format that {@code /metrics} and {@link SieveStreamApp#scrapeMetrics()} give. */
-public final class PrometheusText {
+final class PrometheusText {
     private PrometheusText() {
     }
 

@@ -1,4 +1,4 @@
-package io.sieve.stream;
+package io.sieve.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
