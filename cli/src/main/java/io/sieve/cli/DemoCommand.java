@@ -1,5 +1,6 @@
 package io.sieve.cli;
 
+import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.images.Cifar10;
 import io.sieve.images.DataException;
 import io.sieve.client.ClusterConfig;
@@ -53,9 +54,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(cascade)) {
-            throw new IllegalArgumentException("cascade file " + cascade + " does not exist; calibrate one with ./sieve calibrate");
-        }
+        CascadeDefinition.read(cascade);
         Path home = SieveHome.path();
         Deque<AutoCloseable> started = new ArrayDeque<>();
         StopSignal signal = StopSignal.install("sieve-demo", "Stopping the demo ...");

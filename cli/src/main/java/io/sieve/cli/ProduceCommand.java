@@ -1,6 +1,7 @@
 package io.sieve.cli;
 
 import io.sieve.images.Cifar10;
+import io.sieve.client.Brokers;
 import io.sieve.client.ClusterConfig;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.FrameSource;
@@ -82,9 +83,22 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (cameras < 1) {
-            throw new IllegalArgumentException("--cameras must be at least 1");
+            throw new IllegalArgumentException("--cameras must be at least 1, got " + cameras);
+        }
+        if (limit != null && limit < 1) {
+            throw new IllegalArgumentException("--limit must be at least 1 frame, got " + limit);
+        }
+        if (!(fps >= 0) || Double.isInfinite(fps)) {
+            throw new IllegalArgumentException("--fps must be 0 (as fast as possible) or a positive rate, got " + fps);
+        }
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be at least 1 frame per record, got " + batch);
+        }
+        if (sampleFps != null && !(sampleFps > 0)) {
+            throw new IllegalArgumentException("--sample-fps must be positive, got " + sampleFps);
         }
         ClusterConfig cluster = clusterOptions.load();
+        Brokers.requireReachable(cluster);
         StreamAppConfig settings = StreamAppConfig.from(cluster, SieveHome.path());
         String topic = new Topics(settings.topicPrefix(), cluster.registryUrl()).frames(0).name();
         List<FrameSource> sources = new ArrayList<>();

@@ -8,6 +8,7 @@ import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
+import io.sieve.client.Brokers;
 import io.sieve.client.QueryClient;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
@@ -28,6 +29,7 @@ final class QueryLifecycleCommand {
 
     static QueryClient client(ClusterOptions options) {
         ClusterConfig cluster = options.load();
+        Brokers.requireReachable(cluster);
         return new QueryClient(cluster, new Topics(StreamAppConfig.from(cluster, SieveHome.path()).topicPrefix(), cluster.registryUrl()));
     }
 
@@ -100,16 +102,28 @@ final class QueryLifecycleCommand {
 
         @Override
         public Integer call() {
+            String queryId = validQueryId(id);
             try (QueryClient queries = client(cluster)) {
-                queries.abort(validQueryId(id));
+                var latest = queries.latestCommand(queryId);
+                if (latest.isEmpty()) {
+                    System.err.println("sieve query abort: query " + queryId + " was never started; nothing to abort");
+                    return 1;
+                }
+                if (latest.get().getAction() == QueryAction.ABORT) {
+                    System.out.println("Query " + queryId + " was already aborted");
+                    return 0;
+                }
+                queries.abort(queryId);
             }
-            System.out.println("Abort sent for query " + id);
+            System.out.println("Abort sent for query " + queryId);
             return 0;
         }
     }
 
     @Command(name = "watch", mixinStandardHelpOptions = true, description = "Show a query's progress live until it is done or aborted.")
     static final class Watch implements Callable<Integer> {
+        private static final long SILENCE_SECONDS = 10;
+
         @Parameters(paramLabel = "ID")
         String id;
 
@@ -121,6 +135,7 @@ final class QueryLifecycleCommand {
 
         @Override
         public Integer call() throws Exception {
+            validQueryId(id);
             CountDownLatch finished = new CountDownLatch(1);
             AtomicReference<Progress> latest = new AtomicReference<>();
             try (QueryClient queries = client(cluster); AutoCloseable follow = queries.followProgress(p -> {
@@ -132,7 +147,7 @@ final class QueryLifecycleCommand {
                     }
                 }
             })) {
-                boolean done = timeout > 0 ? finished.await(timeout, TimeUnit.SECONDS) : await(finished);
+                boolean done = timeout > 0 ? finished.await(timeout, TimeUnit.SECONDS) : await(finished, latest);
                 System.out.println();
                 Progress last = latest.get();
                 if (last == null) {
@@ -144,7 +159,12 @@ final class QueryLifecycleCommand {
             }
         }
 
-        private static boolean await(CountDownLatch latch) throws InterruptedException {
+        /** Waits for the end, saying once if nothing is heard of the query for a while. */
+        private boolean await(CountDownLatch latch, AtomicReference<Progress> latest) throws InterruptedException {
+            if (!latch.await(SILENCE_SECONDS, TimeUnit.SECONDS) && latest.get() == null) {
+                System.err.println("No progress for query " + id + " after " + SILENCE_SECONDS + " s: is it started (./sieve query start) "
+                        + "and is the stream app running (./sieve stream)? Still waiting; Ctrl-C stops.");
+            }
             latch.await();
             return true;
         }

@@ -1,6 +1,7 @@
 package io.sieve.cli;
 
 import io.sieve.images.Cifar10;
+import io.sieve.client.Brokers;
 import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.stream.StreamAppConfig;
@@ -30,6 +31,7 @@ final class UiCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ClusterConfig cluster = clusterOptions.load();
+        Brokers.requireReachable(cluster);
         try (StopSignal stop = StopSignal.install("sieve-ui", null);
              SieveUi ui = start(cluster, host, port, !noGallery)) {
             System.out.println("Sieve UI at http://" + host + ":" + ui.port() + "/  (Ctrl-C stops)");

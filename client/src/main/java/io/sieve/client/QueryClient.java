@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -26,6 +28,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -78,6 +81,40 @@ public final class QueryClient implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /**
+     * The latest command of {@code queryId} on the queries topic, or empty if the query was never
+     * started (or its command was deleted). Reads the one partition the id hashes to, to its end.
+     */
+    public Optional<QueryCommand> latestCommand(String queryId) {
+        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        try (KafkaConsumer<String, QueryCommand> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                topics.queries().valueSerde().deserializer())) {
+            String topic = topics.queries().name();
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (partitions.isEmpty()) {
+                return Optional.empty();
+            }
+            // The default partitioner's choice for a keyed record.
+            int index = Utils.toPositive(Utils.murmur2(queryId.getBytes(StandardCharsets.UTF_8))) % partitions.size();
+            TopicPartition partition = new TopicPartition(topic, index);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            QueryCommand latest = null;
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<String, QueryCommand> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (queryId.equals(r.key())) {
+                        latest = r.value();
+                    }
+                }
+            }
+            return Optional.ofNullable(latest);
         }
     }
 

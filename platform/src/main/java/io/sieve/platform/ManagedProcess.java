@@ -89,13 +89,13 @@ final class ManagedProcess {
             Files.createDirectories(pidFile.getParent());
             Files.createDirectories(logFile.getParent());
             List<String> full = new ArrayList<>();
-            if (detach) {
-                // setsid puts the server in its own session, so a Ctrl-C in the terminal that started it
-                // does not reach it; the platform outlives `sieve platform start` until `stop`.
-                if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                    full.add("/usr/bin/setsid");
-                }
-            } else {
+            // setsid puts the server in its own session, so a Ctrl-C in the terminal reaches only the
+            // command that started it: `platform start` exits and the platform stays; the demo stops its
+            // stream app first and then the servers, instead of losing the broker under it.
+            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+                full.add("/usr/bin/setsid");
+            }
+            if (!detach) {
                 full.addAll(List.of("/bin/sh", "-c", WATCH_PARENT, "sieve-" + name, Long.toString(ProcessHandle.current().pid())));
             }
             full.addAll(command);

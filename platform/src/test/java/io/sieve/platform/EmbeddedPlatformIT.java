@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.nio.file.Path;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -71,5 +73,40 @@ class EmbeddedPlatformIT {
         assertThat(pids).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                 .as("process %d after stop", pid).isFalse());
         assertThat(platform.status()).allSatisfy(s -> assertThat(s.pid()).isNull());
+    }
+
+    /** The demo and the tests tie their servers to their JVM: a SIGKILLed JVM (no shutdown hook runs) leaves no server behind. */
+    @Test
+    void serversStartedAttachedEndWhenTheirJvmIsKilled() throws Exception {
+        PlatformConfig config = PlatformExtension.freshConfig();
+        Process parent = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), AttachedPlatformMain.class.getName(), config.dataDir().toString(),
+                Integer.toString(config.kafkaPort()), Integer.toString(config.controllerPort()), Integer.toString(config.registryPort()),
+                config.registryRunner().toString())
+                .redirectErrorStream(true).redirectOutput(config.dataDir().resolve("launcher.log").toFile()).start();
+        EmbeddedPlatform platform = new EmbeddedPlatform(config);
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering) && System.nanoTime() < deadline) {
+                assertThat(parent.isAlive()).as("the launcher JVM").isTrue();
+                Thread.sleep(500);
+            }
+            List<Long> pids = platform.status().stream().map(EmbeddedPlatform.ComponentStatus::pid).toList();
+            assertThat(pids).doesNotContainNull();
+            List<ProcessHandle> servers = new ArrayList<>();
+            for (long pid : pids) {
+                ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+                servers.add(handle);
+                servers.addAll(handle.descendants().toList());
+            }
+            parent.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            for (ProcessHandle server : servers) {
+                assertThat(server.onExit().get(30, TimeUnit.SECONDS).isAlive()).as("pid %d after its launcher was killed", server.pid())
+                        .isFalse();
+            }
+        } finally {
+            parent.destroyForcibly();
+            platform.stop();
+        }
     }
 }

@@ -30,9 +30,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  */
 public final class FramePublisher implements AutoCloseable {
     private static final int MAX_RECORD_BYTES = RecordLimits.MAX_RECORD_BYTES;
-    /** Room for the Avro and Kafka framing around the pixels of a batch, and a frame's own fields. */
-    private static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
-    private static final int FRAME_OVERHEAD_BYTES = 256;
 
     private final Producer<String, FrameBatch> producer;
     private final String topic;
@@ -81,13 +78,6 @@ public final class FramePublisher implements AutoCloseable {
     public void publish(SourceFrame source, String queryId, Long queryPosition) {
         throwIfFailed();
         var image = source.image();
-        long frameBytes = (long) image.pixels().length + FRAME_OVERHEAD_BYTES;
-        if (frameBytes > MAX_RECORD_BYTES - RECORD_OVERHEAD_BYTES) {
-            throw new SourceException("frame " + source.cameraId() + "/" + source.sequence() + " is " + image.width() + "x"
-                    + image.height() + "x" + image.channels() + " = " + image.pixels().length + " bytes, more than one Kafka record holds ("
-                    + MAX_RECORD_BYTES + " bytes); resize frames to the model's input before publishing (" + sent
-                    + " frames before it were sent)");
-        }
         Frame frame = Frame.newBuilder()
                 .setCameraId(source.cameraId())
                 .setSequence(source.sequence())
@@ -99,8 +89,15 @@ public final class FramePublisher implements AutoCloseable {
                 .setQueryId(queryId)
                 .setQueryPosition(queryPosition)
                 .build();
+        long frameBytes = RecordLimits.frameBytes(frame);
+        if (!RecordLimits.fits(0, frameBytes)) {
+            throw new SourceException("frame " + source.cameraId() + "/" + source.sequence() + " is " + image.width() + "x"
+                    + image.height() + "x" + image.channels() + " = " + image.pixels().length + " bytes, more than one Kafka record holds ("
+                    + MAX_RECORD_BYTES + " bytes); resize frames to the model's input before publishing (" + sent
+                    + " frames before it were sent)");
+        }
         PendingBatch batch = pending.computeIfAbsent(source.cameraId(), c -> new PendingBatch());
-        if (!batch.frames.isEmpty() && batch.bytes + frameBytes > MAX_RECORD_BYTES - RECORD_OVERHEAD_BYTES) {
+        if (!batch.frames.isEmpty() && !RecordLimits.fits(batch.bytes, frameBytes)) {
             send(source.cameraId());
         }
         if (batch.frames.isEmpty()) {

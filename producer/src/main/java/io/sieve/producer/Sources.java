@@ -22,6 +22,9 @@ public final class Sources {
 
     /** A CIFAR-10 binary file, with its labels. */
     public static ListSource cifar(Path file, String cameraId) {
+        if (Files.isDirectory(file)) {
+            throw new SourceException(file + " is a folder; give one CIFAR-10 binary file in it, e.g. " + file.resolve("test_batch.bin"));
+        }
         if (!Files.isRegularFile(file)) {
             throw new SourceException("CIFAR-10 file " + file + " does not exist");
         }

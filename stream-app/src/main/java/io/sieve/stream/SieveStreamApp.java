@@ -5,10 +5,12 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.client.Topics;
 import io.sieve.client.ClusterConfig;
+import io.sieve.serde.RecordLimits;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,6 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class SieveStreamApp implements AutoCloseable {
     /** The control path's application id is the data path's with this suffix. */
     static final String QUERIES_APPLICATION_SUFFIX = "-queries";
+    /** How long a silent instance keeps its partitions (README: Failures and recovery). */
+    static final int SESSION_TIMEOUT_MS = 10_000;
     private static final Logger LOG = LoggerFactory.getLogger(SieveStreamApp.class);
 
     private final Cascade cascade;
@@ -70,6 +74,8 @@ public final class SieveStreamApp implements AutoCloseable {
      * Streams instances, so that aborts and results never queue behind batches of frames.
      */
     public static SieveStreamApp start(Path cascadeFile, ClusterConfig cluster, StreamAppConfig config, Duration startTimeout) {
+        // What can be refused without the cluster is refused first (and creates no topic).
+        config.selectedStages(CascadeDefinition.read(cascadeFile).stages().size());
         if (!cluster.registryUrl().startsWith(io.sieve.serde.SchemaRegistry.IN_MEMORY_SCHEME)) {
             new io.sieve.serde.HttpSchemaRegistry(cluster.registryUrl()).requireReachable();
         }
@@ -129,6 +135,8 @@ public final class SieveStreamApp implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         props.put(StreamsConfig.producerPrefix("linger.ms"), 5);
         props.put(StreamsConfig.producerPrefix("compression.type"), "lz4");
+        // As large as the frame topics take: Kafka's 1 MiB default would stop the app on the first large batch.
+        props.put(StreamsConfig.producerPrefix("max.request.size"), RecordLimits.MAX_RECORD_BYTES);
         // An undecodable query command or prediction is set aside, not allowed to stop the app.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class.getName());
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, config.topicPrefix() + Topics.RAW_DEAD_LETTERS);
@@ -138,6 +146,10 @@ public final class SieveStreamApp implements AutoCloseable {
         // log strings on every loop while a partition is empty: 5% of a stage thread's Java time at
         // half load in a profile (BENCHMARKS.md).
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+        // A killed instance's partitions move to the others (or to its restart) once its session times
+        // out: 10 s instead of Kafka's 45 s, with heartbeats every 3 s (KafkaStreams polls often enough).
+        props.put(StreamsConfig.consumerPrefix("session.timeout.ms"), SESSION_TIMEOUT_MS);
+        props.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), SESSION_TIMEOUT_MS / 3);
         // The user's settings (security, exactly-once off, more threads, ...) win over these defaults.
         props.putAll(cluster.kafkaProperties());
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
@@ -160,25 +172,30 @@ public final class SieveStreamApp implements AutoCloseable {
     /** Creates the topics that are missing; returns the cluster's id. */
     private static String createTopics(ClusterConfig cluster, StreamAppConfig config, Topics topics, Set<Integer> selected,
                                        int stageCount) {
-        Set<String> names = new LinkedHashSet<>();
+        Set<String> frameTopics = new LinkedHashSet<>();
         for (int s : selected) {
-            names.add(topics.frames(s).name());
+            frameTopics.add(topics.frames(s).name());
             if (s + 1 < stageCount) {
-                names.add(topics.frames(s + 1).name());
+                frameTopics.add(topics.frames(s + 1).name());
             }
         }
-        names.add(topics.predictions().name());
-        names.add(topics.deadLetters().name());
-        names.add(topics.progress().name());
-        names.add(topics.rawDeadLetters());
         List<NewTopic> wanted = new ArrayList<>();
-        for (String name : names) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication())
-                    .configs(Map.of("max.message.bytes", Integer.toString(io.sieve.serde.RecordLimits.MAX_RECORD_BYTES))));
+        Map<String, String> large = Map.of("max.message.bytes", Integer.toString(RecordLimits.MAX_RECORD_BYTES));
+        Map<String, String> small = Map.of("max.message.bytes", Integer.toString(RecordLimits.MAX_CONTROL_RECORD_BYTES));
+        for (String name : frameTopics) {
+            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(large));
+        }
+        // Dead letters are bounded (StageProcessor); the raw ones carry control records, which are small.
+        for (String name : List.of(topics.deadLetters().name(), topics.rawDeadLetters())) {
+            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(large));
+        }
+        for (String name : List.of(topics.predictions().name(), topics.progress().name())) {
+            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(small));
         }
         // Commands are compacted: the latest command of every query is all that matters, forever.
         for (String name : List.of(topics.queries().name(), topics.queryStates().name())) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(Map.of("cleanup.policy", "compact")));
+            wanted.add(new NewTopic(name, config.partitions(), config.replication())
+                    .configs(Map.of("cleanup.policy", "compact", "max.message.bytes", small.get("max.message.bytes"))));
         }
         try (Admin admin = Admin.create(cluster.kafkaProperties())) {
             String clusterId;

@@ -1,5 +1,6 @@
 package io.sieve.stream;
 
+import io.sieve.client.QueryClient;
 import io.sieve.images.Image;
 import io.sieve.cascade.runtime.CascadeRouter;
 import io.sieve.cascade.runtime.CascadeStage;
@@ -10,7 +11,11 @@ import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.StageResult;
+import io.sieve.serde.RecordLimits;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -151,14 +156,18 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 metrics.get(0).skippedAborted();
                 continue;
             }
-            Image image;
+            Image image = null;
             String problem;
-            try {
-                image = toImage(frame);
-                problem = mismatch(image);
-            } catch (IllegalArgumentException e) {
-                image = null;
-                problem = e.getMessage();
+            if (frame.getQueryId() != null && !QueryClient.isValidName(frame.getQueryId())) {
+                // No command could ever name (or abort) such a query: its frames would count forever under it.
+                problem = "query id '" + frame.getQueryId() + "' is not a valid query id (1-64 letters, digits, '.', '_' or '-')";
+            } else {
+                try {
+                    image = toImage(frame);
+                    problem = mismatch(image);
+                } catch (IllegalArgumentException e) {
+                    problem = e.getMessage();
+                }
             }
             if (problem != null) {
                 reject(record, source, Rejection.ofFrame(firstStage, "invalid frame",
@@ -213,7 +222,10 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             if (stages.get(stages.size() - 1).isLast()) {
                 throw new IllegalStateException("the last stage left " + unsure.size() + " frames undecided");
             }
-            context().forward(record.withValue(new Routed.Unsure(new FrameBatch(batch.getCameraId(), unsure))));
+            // Frames grow by their stage results: cut the batch so that every record fits the next topic.
+            for (List<Frame> part : RecordLimits.split(unsure)) {
+                context().forward(record.withValue(new Routed.Unsure(new FrameBatch(batch.getCameraId(), part))));
+            }
         }
     }
 
@@ -294,20 +306,35 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
 
     private void reject(Record<String, byte[]> record, RecordMetadata source, Rejection rejection) {
         metrics.get(rejection.stage() - stages.get(0).index()).deadLetter(rejection.kind());
-        LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), rejection.reason());
         Frame frame = rejection.frame();
-        DeadLetter letter = DeadLetter.newBuilder()
+        byte[] payload = rejection.payload();
+        String reason = rejection.reason();
+        DeadLetter.Builder letter = DeadLetter.newBuilder()
                 .setSourceTopic(source.topic())
                 .setSourcePartition(source.partition())
                 .setSourceOffset(source.offset())
                 .setStage(rejection.stage())
-                .setReason(rejection.reason())
                 .setCameraId(frame != null ? frame.getCameraId() : record.key())
                 .setSequence(frame != null ? frame.getSequence() : null)
                 .setKey(record.key() == null ? null : ByteBuffer.wrap(record.key().getBytes(StandardCharsets.UTF_8)))
-                .setPayload(rejection.payload() == null ? null : ByteBuffer.wrap(rejection.payload()))
-                .setRejectedTime(Instant.now(clock))
-                .build();
-        context().forward(record.withValue(new Routed.Rejected(letter)));
+                .setRejectedTime(Instant.now(clock));
+        if (payload != null) {
+            int kept = Math.min(payload.length, RecordLimits.MAX_DEAD_LETTER_PAYLOAD_BYTES);
+            letter.setPayload(ByteBuffer.wrap(payload, 0, kept)).setPayloadBytes((long) payload.length).setPayloadSha256(sha256(payload));
+            if (kept < payload.length) {
+                // Any dead letter must fit its topic, whatever arrived: the size and the hash still identify the value.
+                reason += " (the value's first " + kept + " of " + payload.length + " bytes are kept; its SHA-256 is in payload_sha256)";
+            }
+        }
+        LOG.warn("dead letter from {}-{}@{}: {}", source.topic(), source.partition(), source.offset(), reason);
+        context().forward(record.withValue(new Routed.Rejected(letter.setReason(reason).build())));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
     }
 }

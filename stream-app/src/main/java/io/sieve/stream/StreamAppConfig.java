@@ -75,11 +75,21 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
             }
             return all;
         }
+        Set<Integer> selected;
         try {
-            return Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt)
+            selected = Arrays.stream(stages.split(",")).map(String::trim).filter(s -> !s.isEmpty()).map(Integer::parseInt)
                     .collect(Collectors.toCollection(TreeSet::new));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("sieve.stages must be 'all' or stage numbers like '0' or '1,2', got '" + stages + "'");
         }
+        if (selected.isEmpty()) {
+            throw new IllegalArgumentException("sieve.stages names no stage: '" + stages + "'");
+        }
+        for (int s : selected) {
+            if (s < 0 || s >= cascadeStages) {
+                throw new IllegalArgumentException("stage " + s + " does not exist; the cascade has stages 0-" + (cascadeStages - 1));
+            }
+        }
+        return selected;
     }
 }

@@ -16,6 +16,7 @@ import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
+import io.sieve.serde.RecordLimits;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -166,6 +167,37 @@ class CascadeTopologyTest {
         assertThat(letters.subList(2, 5)).allSatisfy(l -> assertThat(l.getSourceOffset()).isEqualTo(2));
         // The three good frames of the mixed batch are still predicted, at stage 0 (threshold 0).
         assertThat(driver.predictions()).hasSize(3);
+    }
+
+    @Test
+    void anOversizedRecordBecomesADeadLetterThatFitsItsTopicNamingItsSizeAndHash() throws Exception {
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
+        byte[] value = new byte[2 * 1024 * 1024];
+        random.nextBytes(value);
+        value[0] = 0;
+        driver.pipe(0, "cam-big", value);
+        DeadLetter letter = driver.deadLetters().readValue();
+        assertThat(letter.getPayload().remaining()).isEqualTo(RecordLimits.MAX_DEAD_LETTER_PAYLOAD_BYTES);
+        assertThat(letter.getPayloadBytes()).isEqualTo(value.length);
+        assertThat(letter.getPayloadSha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(value)));
+        assertThat(letter.getReason()).contains("first 65536 of 2097152 bytes are kept");
+        assertThat(driver.deadLetters().isEmpty()).isTrue();
+    }
+
+    @Test
+    void framesForwardedToTheNextStageAreSplitIntoRecordsThatFitTheTopic() {
+        // 2,800 frames of 3 KB: one input record of 8.6 MB, more than one record may hold once forwarded.
+        List<Frame> frames = frames("cam-many", 2800, 32);
+        startDriver(Set.of(0), stage(0, "tiny_logits", 2.0), last(1, "tiny_softmax"));
+        var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
+        driver.pipe(0, new FrameBatch("cam-many", frames));
+        List<FrameBatch> forwarded = hop.readValuesToList();
+        assertThat(forwarded).hasSizeGreaterThan(1);
+        assertThat(forwarded.stream().mapToInt(b -> b.getFrames().size()).sum()).isEqualTo(2800);
+        assertThat(forwarded).allSatisfy(b -> assertThat(b.getFrames().stream().mapToLong(RecordLimits::frameBytes).sum())
+                .isLessThanOrEqualTo(RecordLimits.MAX_RECORD_BYTES - RecordLimits.RECORD_OVERHEAD_BYTES));
+        assertThat(forwarded.stream().flatMap(b -> b.getFrames().stream()).map(Frame::getSequence).toList()).as("in order").isSorted();
     }
 
     @Test

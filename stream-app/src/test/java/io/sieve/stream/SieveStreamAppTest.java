@@ -22,7 +22,13 @@ class SieveStreamAppTest {
         String url = "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7";
         // The broker address is never contacted: the registry check comes first.
         ClusterConfig cluster = new ClusterConfig("127.0.0.1:1", url, Map.of(), Map.of("sieve.state.dir", dir.toString()));
-        assertThatThrownBy(() -> SieveStreamApp.start(dir.resolve("absent.cascade.json"), cluster,
+        Path cascade = dir.resolve("two.cascade.json");
+        new io.sieve.cascade.definition.CascadeDefinition("two", java.util.List.of(
+                new io.sieve.cascade.definition.CascadeDefinition.StageDefinition("a.card.json",
+                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, 0.5, null, null, null, null),
+                new io.sieve.cascade.definition.CascadeDefinition.StageDefinition("b.card.json",
+                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null).write(cascade);
+        assertThatThrownBy(() -> SieveStreamApp.start(cascade, cluster,
                 StreamAppConfig.from(cluster, dir), Duration.ofSeconds(5)))
                 .isInstanceOf(SchemaRegistryException.class)
                 .hasMessageContaining(url)

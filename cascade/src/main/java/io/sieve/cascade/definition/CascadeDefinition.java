@@ -64,6 +64,10 @@ public record CascadeDefinition(
     }
 
     public static CascadeDefinition read(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(file + " is a folder; give a cascade file (*.cascade.json), e.g. "
+                    + file.resolve("default.cascade.json"));
+        }
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("cascade file " + file + " does not exist");
         }
