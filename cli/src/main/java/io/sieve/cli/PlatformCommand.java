@@ -33,9 +33,15 @@ final class PlatformCommand {
             description = "Schema registry port (default: ${DEFAULT-VALUE}).")
     int registryPort;
 
+    @Option(names = "--brokers", description = "Kafka brokers (KRaft, each its own JVM, ports and data; 3 gives replication "
+            + "factor 3 with 2 in sync). Default: as many as the data folder holds, else 1. Changing it needs `reset`.")
+    Integer brokers;
+
     EmbeddedPlatform platform() {
-        return new EmbeddedPlatform(new PlatformConfig(dataDir.toAbsolutePath().normalize(), host, kafkaPort, controllerPort,
-                registryPort, PlatformConfig.defaultRegistryRunner(SieveHome.path())));
+        Path data = dataDir.toAbsolutePath().normalize();
+        int count = brokers != null ? brokers : EmbeddedPlatform.recordedBrokers(data).orElse(1);
+        return new EmbeddedPlatform(new PlatformConfig(data, host, kafkaPort, controllerPort, registryPort,
+                PlatformConfig.defaultRegistryRunner(SieveHome.path()), count));
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true,

@@ -15,6 +15,7 @@ import io.sieve.producer.ProducerRun;
 import io.sieve.producer.SyntheticSource;
 import io.sieve.stream.SieveStreamApp;
 import io.sieve.stream.StreamAppConfig;
+import io.sieve.client.QueryClient;
 import io.sieve.client.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +114,33 @@ class BrowserIT {
             } finally {
                 browser.quit();
             }
+        }
+    }
+
+    /** What a page of another site (or a DNS-rebinding page) could send; no browser needed to send it. */
+    @Test
+    void theUiRefusesRequestsFromOtherSitesAndForeignHostNames(PlatformConfig platform) throws Exception {
+        String prefix = "ui-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix);
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        try (SieveUi ui = SieveUi.start(cluster, topics, Cifar10.CLASSES, "127.0.0.1", 0, false);
+             QueryClient queries = new QueryClient(cluster, topics)) {
+            String self = "127.0.0.1:" + ui.port();
+            assertThat(raw(ui.port(), "POST /api/queries/q-csrf/abort", self, "http://evil.example")).startsWith("HTTP/1.1 403");
+            assertThat(raw(ui.port(), "GET /api/queries", "rebind.evil.example:" + ui.port(), null)).startsWith("HTTP/1.1 403");
+            assertThat(queries.latestCommand("q-csrf")).as("no command was sent").isEmpty();
+            assertThat(raw(ui.port(), "GET /api/queries", self, null)).startsWith("HTTP/1.1 200");
+            assertThat(raw(ui.port(), "POST /api/queries/q-own/abort", self, "http://" + self)).startsWith("HTTP/1.1 202");
+        }
+    }
+
+    /** One HTTP/1.1 request with the given Host and Origin headers, written by hand (Java's HttpClient will not send a foreign Host). */
+    private static String raw(int port, String requestLine, String host, String origin) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+            String request = requestLine + " HTTP/1.1\r\nHost: " + host + "\r\n" + (origin == null ? "" : "Origin: " + origin + "\r\n")
+                    + "Content-Length: 0\r\nConnection: close\r\n\r\n";
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

@@ -143,6 +143,22 @@ final class ManagedProcess {
         return process.isPresent();
     }
 
+    /** SIGKILLs the recorded process and everything it started, as a crash would; the pid file stays, as after a crash. */
+    void kill() {
+        running().ifPresent(process -> {
+            List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+            tree.add(process);
+            tree.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : tree) {
+                try {
+                    p.onExit().get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new PlatformException("could not kill " + name + " (pid " + p.pid() + ")");
+                }
+            }
+        });
+    }
+
     private void stop(ProcessHandle process) {
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
         tree.add(process);

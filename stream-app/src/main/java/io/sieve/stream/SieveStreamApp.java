@@ -169,6 +169,11 @@ public final class SieveStreamApp implements AutoCloseable {
         return props;
     }
 
+    private static NewTopic newTopic(String name, StreamAppConfig config) {
+        return new NewTopic(name, Optional.of(config.partitions()),
+                config.replication() < 0 ? Optional.empty() : Optional.of(config.replication()));
+    }
+
     /** Creates the topics that are missing; returns the cluster's id. */
     private static String createTopics(ClusterConfig cluster, StreamAppConfig config, Topics topics, Set<Integer> selected,
                                        int stageCount) {
@@ -183,18 +188,18 @@ public final class SieveStreamApp implements AutoCloseable {
         Map<String, String> large = Map.of("max.message.bytes", Integer.toString(RecordLimits.MAX_RECORD_BYTES));
         Map<String, String> small = Map.of("max.message.bytes", Integer.toString(RecordLimits.MAX_CONTROL_RECORD_BYTES));
         for (String name : frameTopics) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(large));
+            wanted.add(newTopic(name, config).configs(large));
         }
         // Dead letters are bounded (StageProcessor); the raw ones carry control records, which are small.
         for (String name : List.of(topics.deadLetters().name(), topics.rawDeadLetters())) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(large));
+            wanted.add(newTopic(name, config).configs(large));
         }
         for (String name : List.of(topics.predictions().name(), topics.progress().name())) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication()).configs(small));
+            wanted.add(newTopic(name, config).configs(small));
         }
         // Commands are compacted: the latest command of every query is all that matters, forever.
         for (String name : List.of(topics.queries().name(), topics.queryStates().name())) {
-            wanted.add(new NewTopic(name, config.partitions(), config.replication())
+            wanted.add(newTopic(name, config)
                     .configs(Map.of("cleanup.policy", "compact", "max.message.bytes", small.get("max.message.bytes"))));
         }
         try (Admin admin = Admin.create(cluster.kafkaProperties())) {

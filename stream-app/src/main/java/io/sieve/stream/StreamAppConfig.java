@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  *                        {@code sieve-cascade-stage-1} for stage 1 alone
  * @param topicPrefix     prefix of every topic name ({@code sieve.topic.prefix})
  * @param partitions      partitions of the topics the app creates if missing ({@code sieve.topic.partitions})
- * @param replication     their replication factor ({@code sieve.topic.replication})
+ * @param replication     their replication factor ({@code sieve.topic.replication}); -1 for the broker's default ({@code auto})
  * @param modelThreads    ONNX Runtime intra-op threads per model ({@code sieve.model.threads})
  * @param metricsPort     Prometheus endpoint port on {@code metricsHost}, 0 = off ({@code sieve.metrics.port})
  * @param stateDir        Kafka Streams state directory ({@code sieve.state.dir})
@@ -42,7 +42,7 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
                     cluster.setting("application.id", defaultId),
                     cluster.setting("topic.prefix", ""),
                     Integer.parseInt(cluster.setting("topic.partitions", "4")),
-                    Short.parseShort(cluster.setting("topic.replication", "1")),
+                    replication(cluster.setting("topic.replication", "auto")),
                     Integer.parseInt(cluster.setting("model.threads", "1")),
                     cluster.setting("metrics.host", "127.0.0.1"),
                     Integer.parseInt(cluster.setting("metrics.port", "9400")),
@@ -91,5 +91,21 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
             }
         }
         return selected;
+    }
+
+    /** {@code auto}: the broker's {@code default.replication.factor} (3 on the embedded 3-broker cluster, 1 on one broker). */
+    private static short replication(String value) {
+        if ("auto".equalsIgnoreCase(value.trim())) {
+            return -1;
+        }
+        try {
+            short factor = Short.parseShort(value.trim());
+            if (factor < 1) {
+                throw new NumberFormatException();
+            }
+            return factor;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sieve.topic.replication must be 'auto' or a positive number, got '" + value + "'");
+        }
     }
 }

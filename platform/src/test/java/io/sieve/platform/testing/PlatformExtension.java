@@ -44,6 +44,36 @@ public final class PlatformExtension implements ParameterResolver {
         }
     }
 
+    /** A platform of {@code brokers} brokers on free ports (each broker and controller on every second port from a free base). */
+    public static PlatformConfig freshConfig(int brokers) {
+        try {
+            Path home = Path.of(System.getProperty("sieve.home", ".")).toAbsolutePath();
+            Path dataDir = Files.createTempDirectory("sieve-it-");
+            java.util.Random random = new java.util.Random();
+            for (int attempt = 0; attempt < 200; attempt++) {
+                int base = 20_000 + 2 * random.nextInt(15_000);
+                if (rangeFree(base, 2 * brokers)) {
+                    return new PlatformConfig(dataDir, PlatformConfig.LOOPBACK, base, base + 1, freePorts(1)[0],
+                            PlatformConfig.defaultRegistryRunner(home), brokers);
+                }
+            }
+            throw new IllegalStateException("no " + 2 * brokers + " consecutive free ports found");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean rangeFree(int first, int count) {
+        for (int port = first; port < first + count; port++) {
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                socket.setReuseAddress(true);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static int[] freePorts(int count) throws IOException {
         ServerSocket[] sockets = new ServerSocket[count];
         int[] ports = new int[count];
