@@ -80,6 +80,11 @@ final class PipelineCommand implements Callable<Integer> {
     @Option(names = "--kafka", split = ",", description = "Extra Kafka Streams settings for the stream app, e.g. commit.interval.ms=50.")
     Map<String, String> kafkaSettings;
 
+    @Option(names = "--brokers", defaultValue = "1",
+            description = "Brokers of the embedded platform the benchmark runs on (default: ${DEFAULT-VALUE}); with more than one, a "
+                    + "cluster of its own under .sieve/bench-<n>-brokers on ports 19092 and up, topics replicated min(3, n) times.")
+    int brokers;
+
     @Option(names = "--partitions", defaultValue = "4", description = "Partitions of the benchmark's topics (default: ${DEFAULT-VALUE}).")
     int partitions;
 
@@ -128,7 +133,9 @@ final class PipelineCommand implements Callable<Integer> {
         }
         double modelLimit = modelStageLimit(cards.get(cards.size() - 1), test);
 
-        PlatformConfig platformConfig = PlatformConfig.defaults(SieveHome.path());
+        PlatformConfig platformConfig = brokers == 1 ? PlatformConfig.defaults(SieveHome.path())
+                : new PlatformConfig(SieveHome.path().resolve(".sieve/bench-" + brokers + "-brokers"), PlatformConfig.LOOPBACK, 19092, 19093,
+                        18081, PlatformConfig.defaultRegistryRunner(SieveHome.path()), brokers);
         EmbeddedPlatform platform = new EmbeddedPlatform(platformConfig);
         boolean startedPlatform = false;
         if (!platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering)) {

@@ -98,7 +98,11 @@ class ClusterFailoverIT {
                 killed.set(broker);
                 killedAt[0] = System.nanoTime();
                 cluster.killBroker(broker);
-            }, NOTHING, () -> cluster.startBroker(killed.get()));
+            }, NOTHING, () -> {
+                if (killed.get() != null) {
+                    cluster.startBroker(killed.get());
+                }
+            });
             table.add("| " + trial + " | node " + (killed.get() + 1) + " | "
                     + String.format("%.1f", (System.nanoTime() - killedAt[0]) / 1e9) + " |");
             assertThat(done.getFramesSeen()).isEqualTo(FRAMES);

@@ -146,22 +146,15 @@ final class ManagedProcess {
     /** SIGKILLs the recorded process and everything it started, as a crash would; the pid file stays, as after a crash. */
     void kill() {
         running().ifPresent(process -> {
-            List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-            tree.add(process);
+            List<ProcessHandle> tree = tree(process);
             tree.forEach(ProcessHandle::destroyForcibly);
-            for (ProcessHandle p : tree) {
-                try {
-                    p.onExit().get(10, TimeUnit.SECONDS);
-                } catch (Exception e) {
-                    throw new PlatformException("could not kill " + name + " (pid " + p.pid() + ")");
-                }
-            }
+            awaitExit(tree, "kill");
         });
     }
 
+    /** SIGTERM to the process and everything it started; SIGKILL for whatever still runs after a grace period. */
     private void stop(ProcessHandle process) {
-        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-        tree.add(process);
+        List<ProcessHandle> tree = tree(process);
         tree.forEach(ProcessHandle::destroy);
         for (ProcessHandle p : tree) {
             try {
@@ -170,11 +163,21 @@ final class ManagedProcess {
                 p.destroyForcibly();
             }
         }
+        awaitExit(tree, "stop");
+    }
+
+    private static List<ProcessHandle> tree(ProcessHandle process) {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process);
+        return tree;
+    }
+
+    private void awaitExit(List<ProcessHandle> tree, String verb) {
         for (ProcessHandle p : tree) {
             try {
                 p.onExit().get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
-                throw new PlatformException("could not stop " + name + " (pid " + p.pid() + ")");
+                throw new PlatformException("could not " + verb + " " + name + " (pid " + p.pid() + ")");
             }
         }
     }

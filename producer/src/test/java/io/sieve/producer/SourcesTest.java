@@ -56,6 +56,14 @@ class SourcesTest {
     }
 
     @Test
+    void aFolderGivenForACifarFileIsNamedAsAFolderWithTheFileToGive(@TempDir Path dir) {
+        assertThatThrownBy(() -> Sources.cifar(dir, "cam"))
+                .isInstanceOf(SourceException.class)
+                .hasMessageContaining(dir + " is a folder")
+                .hasMessageContaining("test_batch.bin");
+    }
+
+    @Test
     void anImageFolderIsResizedAndLabelledByClassFolders(@TempDir Path dir) throws Exception {
         Files.createDirectories(dir.resolve("cat"));
         Files.createDirectories(dir.resolve("misc"));

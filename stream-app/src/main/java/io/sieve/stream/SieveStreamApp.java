@@ -220,10 +220,50 @@ public final class SieveStreamApp implements AutoCloseable {
                     }
                 }
             }
+            awaitLeaders(admin, wanted.stream().map(NewTopic::name).toList(), cluster);
             return clusterId;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until every partition of {@code topics} has a leader: a topic just created on a cluster
+     * reaches the other brokers' metadata a moment later, and Kafka Streams' global thread gives up at
+     * once ("no partitions available") if it asks a broker that has not heard of it yet.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics, ClusterConfig cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<String> brokers;
+        try {
+            brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream().map(n -> n.host() + ":" + n.port()).toList();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot list the brokers of " + cluster.bootstrapServers() + ": " + e.getMessage(), e);
+        }
+        // Every broker is asked, since any of them may answer Kafka Streams' first metadata request.
+        for (String broker : brokers) {
+            Map<String, Object> props = new java.util.HashMap<>(cluster.kafkaProperties());
+            props.put("bootstrap.servers", broker);
+            try (Admin one = Admin.create(props)) {
+                String missing = null;
+                while (true) {
+                    try {
+                        missing = one.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                                .filter(t -> t.partitions().isEmpty() || t.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
+                                .map(t -> t.name()).findFirst().orElse(null);
+                    } catch (ExecutionException | TimeoutException e) {
+                        missing = e.getCause() != null ? e.getCause().getMessage() : e.toString();
+                    }
+                    if (missing == null) {
+                        break;
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("topics have no leader on broker " + broker + " within 60 s: " + missing);
+                    }
+                    Thread.sleep(100);
+                }
+            }
         }
     }
 

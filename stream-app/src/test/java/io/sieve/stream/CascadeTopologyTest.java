@@ -170,6 +170,19 @@ class CascadeTopologyTest {
     }
 
     @Test
+    void aFrameNamingAnInvalidQueryIdIsDeadLetteredAndTheRestOfItsBatchIsDecided() {
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.0), last(1, "tiny_softmax"));
+        List<Frame> frames = new ArrayList<>(frames("cam-q", 3, 32));
+        frames.set(1, Frame.newBuilder(frames.get(1)).setQueryId("<script>").build());
+        driver.pipe(0, new FrameBatch("cam-q", frames));
+        assertThat(driver.deadLetters().readValuesToList()).singleElement().satisfies(l -> {
+            assertThat(l.getSequence()).isEqualTo(1L);
+            assertThat(l.getReason()).contains("'<script>' is not a valid query id");
+        });
+        assertThat(driver.predictions()).hasSize(2);
+    }
+
+    @Test
     void anOversizedRecordBecomesADeadLetterThatFitsItsTopicNamingItsSizeAndHash() throws Exception {
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
         byte[] value = new byte[2 * 1024 * 1024];
