@@ -59,7 +59,7 @@ final class DemoCommand implements Callable<Integer> {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         StopSignal signal = StopSignal.install("sieve-demo", "Stopping the demo ...");
         AtomicBoolean stop = signal.flag();
-        try (signal) {
+        try {
             PlatformConfig platformConfig = PlatformConfig.defaults(home);
             EmbeddedPlatform platform = new EmbeddedPlatform(platformConfig);
             if (platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering)) {
@@ -96,6 +96,8 @@ final class DemoCommand implements Callable<Integer> {
                     System.err.println("while stopping: " + e.getMessage());
                 }
             }
+            // Only now may the JVM exit: the shutdown hook waits for this.
+            signal.close();
         }
         return 0;
     }
