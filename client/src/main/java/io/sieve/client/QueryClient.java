@@ -89,11 +89,7 @@ public final class QueryClient implements AutoCloseable {
      * started (or its command was deleted). Reads the one partition the id hashes to, to its end.
      */
     public Optional<QueryCommand> latestCommand(String queryId) {
-        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        try (KafkaConsumer<String, QueryCommand> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                topics.queries().valueSerde().deserializer())) {
+        try (KafkaConsumer<String, QueryCommand> consumer = reader(topics.queries().valueSerde().deserializer())) {
             String topic = topics.queries().name();
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
@@ -158,13 +154,18 @@ public final class QueryClient implements AutoCloseable {
         }
     }
 
-    private <V> AutoCloseable follow(String topic, Deserializer<V> deserializer, boolean fromBeginning,
-                                     Predicate<ConsumerRecord<String, V>> match, Consumer<ConsumerRecord<String, V>> action,
-                                     boolean once) {
+    /** A consumer that assigns partitions itself and sees committed records only (the stream app writes transactionally). */
+    private <V> KafkaConsumer<String, V> reader(Deserializer<V> values) {
         Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        KafkaConsumer<String, V> consumer = new KafkaConsumer<>(props, new StringDeserializer(), deserializer);
+        return new KafkaConsumer<>(props, new StringDeserializer(), values);
+    }
+
+    private <V> AutoCloseable follow(String topic, Deserializer<V> deserializer, boolean fromBeginning,
+                                     Predicate<ConsumerRecord<String, V>> match, Consumer<ConsumerRecord<String, V>> action,
+                                     boolean once) {
+        KafkaConsumer<String, V> consumer = reader(deserializer);
         List<TopicPartition> partitions = partitions(consumer, topic);
         consumer.assign(partitions);
         if (fromBeginning) {

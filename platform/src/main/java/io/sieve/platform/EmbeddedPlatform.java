@@ -140,13 +140,17 @@ public final class EmbeddedPlatform {
         stop();
         List<Path> deleted = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
-        for (int i = 0; i < PlatformConfig.MAX_BROKERS; i++) {
-            dirs.add(brokerDir(i, i == 0 ? "kafka" : null));
-            dirs.add(brokerDir(i, "kafka-" + (i + 1)));
+        // Every broker folder there is ("kafka", "kafka-1", ...), whatever size of cluster made them.
+        if (Files.isDirectory(config.dataDir())) {
+            try (Stream<Path> entries = Files.list(config.dataDir())) {
+                entries.filter(p -> p.getFileName().toString().matches("kafka(-\\d+)?")).sorted().forEach(dirs::add);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + config.dataDir(), e);
+            }
         }
         dirs.addAll(List.of(registryDir(), config.streamsStateDir(), config.dataDir().resolve(CLUSTER_FILE)));
         for (Path dir : dirs) {
-            if (dir != null && Files.exists(dir)) {
+            if (Files.exists(dir)) {
                 deleteRecursively(dir);
                 deleted.add(dir);
             }
@@ -225,11 +229,7 @@ public final class EmbeddedPlatform {
     }
 
     private Path brokerDir(int broker) {
-        return brokerDir(broker, brokerName(broker));
-    }
-
-    private Path brokerDir(int broker, String name) {
-        return name == null ? null : config.dataDir().resolve(name);
+        return config.dataDir().resolve(brokerName(broker));
     }
 
     private Path registryDir() {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
@@ -204,8 +211,11 @@ public final class SieveStreamApp implements AutoCloseable {
         }
         try (Admin admin = Admin.create(cluster.kafkaProperties())) {
             String clusterId;
+            List<String> brokers;
             try {
-                clusterId = admin.describeCluster().clusterId().get(60, TimeUnit.SECONDS);
+                DescribeClusterResult described = admin.describeCluster();
+                clusterId = described.clusterId().get(60, TimeUnit.SECONDS);
+                brokers = described.nodes().get(60, TimeUnit.SECONDS).stream().map(n -> n.host() + ":" + n.port()).toList();
             } catch (ExecutionException | TimeoutException e) {
                 throw new IllegalStateException("cannot reach Kafka at " + cluster.bootstrapServers() + ": "
                         + (e.getCause() != null ? e.getCause().getMessage() : "no answer within 60 s"), e);
@@ -220,7 +230,7 @@ public final class SieveStreamApp implements AutoCloseable {
                     }
                 }
             }
-            awaitLeaders(admin, wanted.stream().map(NewTopic::name).toList(), cluster);
+            awaitLeaders(brokers, wanted.stream().map(NewTopic::name).toList(), cluster);
             return clusterId;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -229,41 +239,35 @@ public final class SieveStreamApp implements AutoCloseable {
     }
 
     /**
-     * Waits until every partition of {@code topics} has a leader: a topic just created on a cluster
-     * reaches the other brokers' metadata a moment later, and Kafka Streams' global thread gives up at
-     * once ("no partitions available") if it asks a broker that has not heard of it yet.
+     * Waits until every broker names a leader for every partition of {@code topics}: a topic just
+     * created on a cluster reaches the other brokers' metadata a moment later, and Kafka Streams'
+     * global thread gives up at once ("no partitions available") if its first metadata request goes to
+     * a broker that has not heard of it yet. A fresh consumer sends its first metadata request to its
+     * bootstrap broker, as that thread does, so one is made per broker and per look.
      */
-    private static void awaitLeaders(Admin admin, List<String> topics, ClusterConfig cluster) throws InterruptedException {
+    private static void awaitLeaders(List<String> brokers, List<String> topics, ClusterConfig cluster) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<String> brokers;
-        try {
-            brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream().map(n -> n.host() + ":" + n.port()).toList();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot list the brokers of " + cluster.bootstrapServers() + ": " + e.getMessage(), e);
-        }
-        // Every broker is asked, since any of them may answer Kafka Streams' first metadata request.
         for (String broker : brokers) {
-            Map<String, Object> props = new java.util.HashMap<>(cluster.kafkaProperties());
-            props.put("bootstrap.servers", broker);
-            try (Admin one = Admin.create(props)) {
-                String missing = null;
-                while (true) {
-                    try {
-                        missing = one.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                                .filter(t -> t.partitions().isEmpty() || t.partitions().stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty()))
-                                .map(t -> t.name()).findFirst().orElse(null);
-                    } catch (ExecutionException | TimeoutException e) {
-                        missing = e.getCause() != null ? e.getCause().getMessage() : e.toString();
-                    }
-                    if (missing == null) {
-                        break;
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("topics have no leader on broker " + broker + " within 60 s: " + missing);
-                    }
-                    Thread.sleep(100);
+            String missing;
+            while ((missing = topicWithoutLeader(broker, topics, cluster)) != null) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("broker " + broker + " names no leader for " + missing + " within 60 s");
                 }
+                Thread.sleep(100);
             }
+        }
+    }
+
+    /** A topic of {@code topics} that {@code broker} knows no leader of for some partition, or null. */
+    private static String topicWithoutLeader(String broker, List<String> topics, ClusterConfig cluster) {
+        Map<String, Object> props = new HashMap<>(cluster.kafkaProperties());
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            Map<String, List<PartitionInfo>> known = consumer.listTopics(Duration.ofSeconds(10));
+            return topics.stream().filter(t -> known.getOrDefault(t, List.of()).isEmpty()
+                    || known.get(t).stream().anyMatch(p -> p.leader() == null || p.leader().isEmpty())).findFirst().orElse(null);
+        } catch (KafkaException e) {
+            return topics.get(0) + " (" + e.getMessage() + ")";
         }
     }
 

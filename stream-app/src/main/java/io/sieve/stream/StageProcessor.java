@@ -183,7 +183,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         int[] references = references(frames, images, firstStage == 0 && filter.enabled());
         CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references);
         for (CascadeRouter.StageRun run : routing.runs()) {
-            StageMetrics stageMetrics = metricsOf(run.stage());
+            StageMetrics stageMetrics = metricsOf(run.stage().index());
             stageMetrics.batch(run.frames(), run.exited(), run.microsPerFrame());
             stageMetrics.reused(run.followersDecided());
         }
@@ -212,12 +212,8 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).setFollows(follows).build());
             }
         }
-        if (routing.frames().stream().anyMatch(CascadeRouter.FrameRoute::failed)) {
-            CascadeRouter.StageFailure failure = routing.frames().stream().filter(CascadeRouter.FrameRoute::failed).findFirst()
-                    .orElseThrow().failure();
-            LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(), source.topic(), source.partition(),
-                    source.offset(), failure.reason());
-        }
+        routing.failure().ifPresent(failure -> LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(),
+                source.topic(), source.partition(), source.offset(), failure.reason()));
         if (!unsure.isEmpty()) {
             if (stages.get(stages.size() - 1).isLast()) {
                 throw new IllegalStateException("the last stage left " + unsure.size() + " frames undecided");
@@ -263,8 +259,8 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         return references;
     }
 
-    private StageMetrics metricsOf(CascadeStage stage) {
-        return metrics.get(stage.index() - stages.get(0).index());
+    private StageMetrics metricsOf(int stage) {
+        return metrics.get(stage - stages.get(0).index());
     }
 
     private static Image toImage(Frame frame) {
@@ -305,7 +301,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     }
 
     private void reject(Record<String, byte[]> record, RecordMetadata source, Rejection rejection) {
-        metrics.get(rejection.stage() - stages.get(0).index()).deadLetter(rejection.kind());
+        metricsOf(rejection.stage()).deadLetter(rejection.kind());
         Frame frame = rejection.frame();
         byte[] payload = rejection.payload();
         String reason = rejection.reason();

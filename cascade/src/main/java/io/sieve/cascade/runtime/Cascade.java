@@ -62,11 +62,11 @@ public final class Cascade implements AutoCloseable {
      */
     public List<List<StageDecision>> classify(List<Image> images) {
         CascadeRouter.Routing routing = CascadeRouter.route(stages, images);
+        routing.failure().ifPresent(failure -> {
+            throw new ModelException("cascade " + name + ": " + failure.reason());
+        });
         List<List<StageDecision>> trails = new ArrayList<>(images.size());
         for (CascadeRouter.FrameRoute route : routing.frames()) {
-            if (route.failed()) {
-                throw new ModelException("cascade " + name + ": " + route.failure().reason());
-            }
             trails.add(route.trail());
         }
         return trails;

@@ -5,6 +5,7 @@ import io.sieve.images.Image;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The cascade's routing rule, in one place for every caller (the in-process {@link Cascade},
@@ -42,18 +43,11 @@ public final class CascadeRouter {
     public record StageRun(CascadeStage stage, int frames, int exited, int followersDecided, long microsPerFrame) {
     }
 
-    /** Every frame's route, in the order given, and the work of each stage that ran. */
-    public record Routing(List<FrameRoute> frames, List<StageRun> runs) {
-        /** The frames still undecided after the last of the given stages (not failed). */
-        public List<Integer> pending() {
-            List<Integer> out = new ArrayList<>();
-            for (int i = 0; i < frames.size(); i++) {
-                if (!frames.get(i).decided() && !frames.get(i).failed()) {
-                    out.add(i);
-                }
-            }
-            return out;
-        }
+    /**
+     * Every frame's route, in the order given, the work of each stage that ran, and the failure that
+     * stopped the batch, if a model failed (then every frame not decided before it carries it).
+     */
+    public record Routing(List<FrameRoute> frames, List<StageRun> runs, Optional<StageFailure> failure) {
     }
 
     /** Routes a batch with no followers. */
@@ -86,7 +80,7 @@ public final class CascadeRouter {
             trails.add(new ArrayList<>(stages.size()));
         }
         StageDecision[] decisions = new StageDecision[n];
-        StageFailure[] failures = new StageFailure[n];
+        StageFailure failure = null;
         List<StageRun> runs = new ArrayList<>();
         for (CascadeStage stage : stages) {
             if (!stage.canExit()) {
@@ -95,7 +89,7 @@ public final class CascadeRouter {
             List<Integer> active = new ArrayList<>();
             List<Image> batch = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                if (references[i] == i && decisions[i] == null && failures[i] == null) {
+                if (references[i] == i && decisions[i] == null) {
                     active.add(i);
                     batch.add(images.get(i));
                 }
@@ -107,13 +101,8 @@ public final class CascadeRouter {
             try {
                 made = stage.apply(batch);
             } catch (ModelException | IllegalArgumentException e) {
-                StageFailure failure = new StageFailure(stage, "model " + stage.model().name() + " failed: " + e.getMessage());
-                // Followers are undecided exactly while their reference is, so they stop with it.
-                for (int i = 0; i < n; i++) {
-                    if (decisions[i] == null) {
-                        failures[i] = failure;
-                    }
-                }
+                // Every frame still undecided stops here (followers are undecided exactly while their reference is).
+                failure = new StageFailure(stage, "model " + stage.model().name() + " failed: " + e.getMessage());
                 break;
             }
             int exited = 0;
@@ -138,8 +127,8 @@ public final class CascadeRouter {
         List<FrameRoute> routes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             routes.add(new FrameRoute(List.copyOf(trails.get(i)), decisions[i], references[i] != i && decisions[i] != null,
-                    failures[i]));
+                    decisions[i] == null ? failure : null));
         }
-        return new Routing(routes, runs);
+        return new Routing(routes, runs, Optional.ofNullable(failure));
     }
 }
