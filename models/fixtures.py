@@ -5,6 +5,7 @@ They are untrained and only exercise loading, shapes and output kinds:
   tiny_logits.onnx        a small CNN returning logits
   tiny_softmax.onnx       the same CNN with a softmax, returning probabilities
   tiny_fixed_batch.onnx   the CNN exported with a fixed batch of 1 and a 28x28 input (a shape mismatch)
+  tiny_nhwc.onnx          tiny_logits' weights behind an NHWC input (channels last, as TensorFlow exports)
 Run: /usr/bin/python3 models/fixtures.py
 """
 import json
@@ -28,13 +29,24 @@ class Tiny(nn.Module):
         return torch.softmax(y, dim=1) if self.softmax else y
 
 
-def export(name, model, side, dynamic, kind):
+class ChannelsLast(nn.Module):
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x):
+        return self.inner(x.permute(0, 3, 1, 2))
+
+
+def export(name, model, side, dynamic, kind, layout="NCHW"):
     model.eval()
     kwargs = {"dynamic_axes": {"input": {0: "batch"}, "scores": {0: "batch"}}} if dynamic else {}
-    torch.onnx.export(model, torch.zeros(1, 3, side, side), str(OUT / f"{name}.onnx"), input_names=["input"],
+    example = torch.zeros(1, side, side, 3) if layout == "NHWC" else torch.zeros(1, 3, side, side)
+    torch.onnx.export(model, example, str(OUT / f"{name}.onnx"), input_names=["input"],
                       output_names=["scores"], opset_version=13, **kwargs)
+    shape = [-1, 32, 32, 3] if layout == "NHWC" else [-1, 3, 32, 32]
     card = {"name": name, "description": "untrained test fixture", "onnx": f"{name}.onnx",
-            "input": {"name": "input", "shape": [-1, 3, 32, 32], "layout": "NCHW", "scale": 1 / 255,
+            "input": {"name": "input", "shape": shape, "layout": layout, "scale": 1 / 255,
                       "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]},
             "output": {"name": "scores", "shape": [-1, 10], "kind": kind},
             "classes": CLASSES, "params": sum(p.numel() for p in model.parameters()), "macs": 0}
@@ -50,6 +62,7 @@ def main():
     probabilities.load_state_dict(logits.state_dict())
     export("tiny_softmax", probabilities, 32, True, "probabilities")
     export("tiny_fixed_batch", logits, 28, False, "logits")
+    export("tiny_nhwc", ChannelsLast(logits), 32, True, "logits", "NHWC")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
 package io.sieve.cli;
 
-import io.sieve.images.Cifar10;
 import io.sieve.images.LabelledImages;
 import io.sieve.images.Image;
 import io.sieve.cascade.model.ModelCard;
+import java.nio.file.Path;
 import io.sieve.cascade.model.OnnxClassifier;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,19 +34,21 @@ final class BenchCommand {
         @Override
         public Integer call() {
             List<String> names = models != null ? models : ModelOptions.zooNames();
-            LabelledImages test = Cifar10.test(options.cifar());
             System.out.printf("ONNX Runtime Java, %d intra-op thread(s), %d available processors%n%n", options.threads,
                     Runtime.getRuntime().availableProcessors());
             System.out.println("| model | params | MACs | val acc | test acc | batch 1 p50 (ms) | batch 1 p99 (ms) | batch 64 (img/s) |");
             System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             for (String name : names) {
-                try (OnnxClassifier stage = OnnxClassifier.load(ModelOptions.card(name), options.threads)) {
+                Path cardFile = ModelOptions.card(name);
+                LabelledImages test = options.labelled(ModelCards.of(List.of(cardFile)), null).test();
+                try (OnnxClassifier stage = OnnxClassifier.load(cardFile, options.threads)) {
                     ModelCard card = stage.card();
                     double[] single = latencies(stage, test.images(), 1, seconds);
                     double[] batched = latencies(stage, test.images(), 64, seconds);
                     double throughput = 64 / (Arrays.stream(batched).average().orElseThrow() / 1000);
-                    System.out.printf("| %s | %,d | %.2fM | %.2f%% | %.2f%% | %.3f | %.3f | %,.0f |%n", card.name(), card.params(),
-                            card.macs() / 1e6, 100 * card.validationAccuracy(), 100 * card.testAccuracy(),
+                    System.out.printf("| %s | %s | %s | %s | %s | %.3f | %.3f | %,.0f |%n", card.name(),
+                            card.params() == null ? "?" : String.format("%,d", card.params()), EvaluationReport.megaMacs(card.macs()),
+                            EvaluationReport.percent(card.validationAccuracy()), EvaluationReport.percent(card.testAccuracy()),
                             percentile(single, 50), percentile(single, 99), throughput);
                 }
             }

@@ -3,7 +3,6 @@ package io.sieve.cli;
 import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
 import io.sieve.cascade.definition.CascadeDefinition;
-import io.sieve.images.Cifar10;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.model.ConfidenceMeasure;
@@ -16,7 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = {"Choose a cascade's exit thresholds on the validation split (records 5000-9999 of data_batch_5.bin).",
+        description = {"Choose a cascade's exit thresholds on labelled calibration data: CIFAR-10's validation split (records",
+            "5000-9999 of data_batch_5.bin) or the calibration part of an image folder (--data DIR --split 0.5).",
             "Minimises the expected cost per frame subject to an accuracy budget that must hold at a confidence bound,",
             "searching all stages' thresholds jointly, and writes the cascade file with per-stage reliability tables."})
 final class CalibrateCommand implements Callable<Integer> {
@@ -72,15 +72,47 @@ final class CalibrateCommand implements Callable<Integer> {
         String cascadeName = name != null ? name : String.join("-", models.stream()
                 .map(m -> Path.of(m).getFileName().toString().replace(".card.json", "")).toList());
         Path file = out != null ? out : SieveHome.path().resolve("models/cascades/" + cascadeName + ".cascade.json");
-        LabelledImages validation = Cifar10.validation(options.cifar());
+        ModelCards modelCards = ModelCards.of(cards);
+        ModelOptions.LabelledData data = options.labelled(modelCards, null);
+        LabelledImages validation = data.calibration();
+        int needed = Calibrator.framesForLossBound(chosen, confidence);
+        if (validation.size() < needed) {
+            throw new IllegalArgumentException("calibration needs at least " + needed + " labelled frames for " + chosen + " at "
+                    + Math.round(100 * confidence) + "% confidence; the calibration part of " + data.provenance().get("path")
+                    + " holds " + validation.size() + ": add labelled images, give a larger --split, or allow a larger --eps");
+        }
+        System.out.printf("Calibrating on %,d frames of %s (%s)%n", validation.size(), data.provenance().get("path"),
+                validation.name());
 
         List<ModelScores> scores = options.score(cards, validation);
         Calibrator.Result result = Calibrator.calibrate(cascadeName, scores, cards, file, validation.labels(),
-                validation.name(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid));
+                data.provenance(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid));
         result.definition().write(file);
         print(result, scores, chosen);
+        scores.forEach(s -> warnIfSeenInTraining(s, validation.labels()));
         System.out.println("Wrote " + file);
         return 0;
+    }
+
+    /**
+     * A model that does clearly better on the calibration frames than on the held-out data its card
+     * reports has most likely been trained on them; its confidence is then higher than on new
+     * frames, and thresholds fitted on them let more wrong answers exit than the budget allows.
+     */
+    static void warnIfSeenInTraining(ModelScores scores, int[] truth) {
+        Double heldOut = scores.card().testAccuracy() != null ? scores.card().testAccuracy() : scores.card().validationAccuracy();
+        if (heldOut == null) {
+            return;
+        }
+        double onCalibration = scores.accuracy(truth);
+        double margin = Math.max(0.02, 3 * Math.sqrt(heldOut * (1 - heldOut) / truth.length));
+        if (onCalibration - heldOut > margin) {
+            System.err.printf("%nWarning: model %s is %.2f%% accurate on these calibration frames but its card states %.2f%% on held-out"
+                    + " data.%nIt was most likely trained on (some of) them. Calibrate on labelled images the models have never seen:"
+                    + " on frames%nfrom training, models are more confident and more often right than on new frames, so the thresholds"
+                    + " let more%nwrong answers exit than the budget allows and the promised bound does not hold.%n",
+                    scores.name(), 100 * onCalibration, 100 * heldOut);
+        }
     }
 
     private void print(Calibrator.Result result, List<ModelScores> scores, Budget chosen) {

@@ -1,6 +1,5 @@
 package io.sieve.cli;
 
-import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.images.Cifar10;
 import io.sieve.images.DataException;
 import io.sieve.client.ClusterConfig;
@@ -54,7 +53,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CascadeDefinition.read(cascade);
+        ModelCards cards = ModelCards.ofCascade(cascade);
         Path home = SieveHome.path();
         Deque<AutoCloseable> started = new ArrayDeque<>();
         StopSignal signal = StopSignal.install("sieve-demo", "Stopping the demo ...");
@@ -73,14 +72,14 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("Starting the stream app with " + cascade.getFileName() + " ...");
             SieveStreamApp app = SieveStreamApp.start(cascade, cluster, StreamAppConfig.from(cluster, home), Duration.ofSeconds(120));
             started.push(app);
-            SieveUi ui = UiCommand.start(cluster, PlatformConfig.LOOPBACK, port, true);
+            SieveUi ui = UiCommand.start(cluster, cards.classes(), PlatformConfig.LOOPBACK, port, true);
             started.push(ui);
             Topics topics = new Topics("", cluster.registryUrl());
             QueryClient queries = new QueryClient(cluster, topics);
             started.push(queries);
             AtomicBoolean replayStop = new AtomicBoolean();
-            Thread cifar = replayCifar(home, cluster, topics, queries, replayStop);
-            Thread camera = liveVideo(cluster, topics, queries, stop);
+            Thread cifar = replayCifar(home, cluster, topics, queries, cards.frameSize(), replayStop);
+            Thread camera = liveVideo(cluster, topics, queries, cards.frameSize(), stop);
             System.out.println();
             System.out.println("Sieve demo at http://127.0.0.1:" + ui.port() + "/   (Ctrl-C stops everything)");
             System.out.println("Metrics at http://127.0.0.1:" + app.metricsPort() + "/metrics");
@@ -103,18 +102,18 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Replays the test batch as a query until it ends, is aborted, or {@code stop} is set. */
-    private Thread replayCifar(Path home, ClusterConfig cluster, Topics topics, QueryClient queries, AtomicBoolean stop) {
+    private Thread replayCifar(Path home, ClusterConfig cluster, Topics topics, QueryClient queries, FrameSize size, AtomicBoolean stop) {
         FrameSource source;
         String queryId = "cifar-test-" + Instant.now().getEpochSecond();
         long expected;
         try {
             Path testBatch = Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())).resolve(Cifar10.TEST_FILE);
-            var replay = Sources.cifar(testBatch, "cifar-replay").shuffled(1);
+            var replay = Sources.cifar(testBatch, "cifar-replay", size.width(), size.height()).shuffled(1);
             expected = replay.expectedFrames().orElseThrow();
             source = replay;
         } catch (DataException e) {
             System.out.println("CIFAR-10 is not here (" + e.getMessage() + "); replaying synthetic cameras instead.");
-            source = new SyntheticSource("synthetic-1", 32, 32, 10_000);
+            source = new SyntheticSource("synthetic-1", size.width(), size.height(), 10_000);
             expected = 10_000;
         }
         queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START).setTargetClass("automobile")
@@ -129,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
         });
     }
 
-    private Thread liveVideo(ClusterConfig cluster, Topics topics, QueryClient queries, AtomicBoolean stop) {
+    private Thread liveVideo(ClusterConfig cluster, Topics topics, QueryClient queries, FrameSize size, AtomicBoolean stop) {
         if (!Files.isRegularFile(video)) {
             System.out.println("No sample video at " + video + "; the live camera query is skipped.");
             return thread("demo-video", () -> { });
@@ -140,7 +139,7 @@ final class DemoCommand implements Callable<Integer> {
         return thread("demo-video", () -> {
             try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 4, Duration.ofMillis(200))) {
                 while (!stop.get()) {
-                    try (VideoSource source = new VideoSource(video.toString(), "parking-lot", 32, 32, null)) {
+                    try (VideoSource source = new VideoSource(video.toString(), "parking-lot", size.width(), size.height(), null)) {
                         ProducerRun.run(List.of(source), publisher, 12.5, null, stop, n -> { });
                     } catch (SourceException e) {
                         System.out.println("Live camera stopped: " + e.getMessage());

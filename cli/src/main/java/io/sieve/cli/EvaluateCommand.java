@@ -1,6 +1,5 @@
 package io.sieve.cli;
 
-import io.sieve.images.Cifar10;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.calibration.ModelScores;
@@ -20,7 +19,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = {"Run a cascade in-process over the labelled test batch and write a report (Markdown, JSON, PNG plots):",
+        description = {"Run a cascade in-process over labelled test data (CIFAR-10's test batch, or the test part of the image folder",
+            "it was calibrated on) and write a report (Markdown, JSON, PNG plots):",
             "accuracy, exits and pass-through per stage, inference times, speedups against single models, and the",
             "accuracy-versus-cost curve over a sweep of budgets (thresholds always fitted on validation only)."})
 final class EvaluateCommand implements Callable<Integer> {
@@ -44,12 +44,12 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CascadeDefinition definition = CascadeDefinition.read(cascadeFile);
-        Path cifar = options.cifar();
-        LabelledImages test = Cifar10.test(cifar);
+        ModelOptions.LabelledData data = options.labelled(ModelCards.ofCascade(cascadeFile), recordedData(definition));
+        LabelledImages test = data.test();
         if (limit != null) {
             test = test.first(limit);
         }
-        LabelledImages validation = Cifar10.validation(cifar);
+        LabelledImages validation = data.calibration();
         Path reportDir = out != null ? out : SieveHome.path().resolve("reports/" + definition.name());
         Files.createDirectories(reportDir);
 
@@ -78,6 +78,13 @@ final class EvaluateCommand implements Callable<Integer> {
         System.out.println(report.summary());
         System.out.println("Report: " + reportDir.resolve("report.md"));
         return 0;
+    }
+
+    /** What the cascade file says it was calibrated on, or null. */
+    @SuppressWarnings("unchecked")
+    static java.util.Map<String, Object> recordedData(CascadeDefinition definition) {
+        return definition.calibration() != null && definition.calibration().get("calibration_data") instanceof java.util.Map<?, ?> m
+                ? (java.util.Map<String, Object>) m : null;
     }
 
     private ModelScores score(OnnxClassifier model, LabelledImages data, String what) {

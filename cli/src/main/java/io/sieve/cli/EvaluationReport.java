@@ -32,7 +32,7 @@ record EvaluationReport(String cascade, String cascadeFile, String testSet, int 
                          double msPerFrame, double speedupVsLastStage, double speedupVsFirstStage) {
     }
 
-    record ModelResult(String name, long macs, double accuracy, double msPerImage, double p50MsPerImage, double p99MsPerImage,
+    record ModelResult(String name, Long macs, double accuracy, double msPerImage, double p50MsPerImage, double p99MsPerImage,
                        double[] msPerImageByBatch) {
     }
 
@@ -92,7 +92,7 @@ record EvaluationReport(String cascade, String cascadeFile, String testSet, int 
         md.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: |\n");
         for (int s = 0; s < models.size(); s++) {
             ModelResult m = models.get(s);
-            md.append(String.format("| %d | %s | %.2fM | %d | %.1f%% | %s | %.4f / %.4f |%n", s, m.name, m.macs / 1e6,
+            md.append(String.format("| %d | %s | %s | %d | %.1f%% | %s | %.4f / %.4f |%n", s, m.name, megaMacs(m.macs),
                     result.exits[s], 100 * result.exitRates[s],
                     s < result.passThrough.length ? String.format("%.1f%%", 100 * result.passThrough[s]) : "-",
                     m.p50MsPerImage, m.p99MsPerImage));
@@ -147,5 +147,14 @@ record EvaluationReport(String cascade, String cascadeFile, String testSet, int 
             chart.addSeries(m.name, m.msPerImageByBatch);
         }
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** MACs in millions for tables, or "?" when the card does not know them. */
+    static String megaMacs(Long macs) {
+        return macs == null ? "?" : String.format("%.2fM", macs / 1e6);
+    }
+
+    static String percent(Double fraction) {
+        return fraction == null ? "?" : String.format("%.2f%%", 100 * fraction);
     }
 }

@@ -7,22 +7,33 @@ import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.model.ClassProbabilities;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
+import io.sieve.producer.FrameSource;
 import io.sieve.producer.SourceFrame;
+import io.sieve.producer.Sources;
 import io.sieve.producer.VideoSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "filter", mixinStandardHelpOptions = true,
-        description = {"Calibrate the difference filter on a video: the threshold that saves the most expensive-model calls",
+        description = {"Calibrate the difference filter on a video or a folder of frames: the threshold that saves the most expensive-model calls",
             "while agreeing with the expensive model run on every frame at least --agreement of the time; then the whole",
             "cascade behind that filter. Set the result as sieve.filter.threshold for live cameras."})
 final class FilterCommand implements Callable<Integer> {
-    @Option(names = "--video", required = true, description = "Video file or URL (decoded by ffmpeg).")
-    String video;
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--video", description = "Video file or URL (decoded by ffmpeg).")
+        String video;
+
+        @Option(names = "--images", description = "A folder of PNG/JPEG images, in path order (e.g. frames of a fixed camera; DIR/<class>/ layout too).")
+        Path images;
+    }
 
     @Option(names = "--model", defaultValue = "resnet20", description = "The expensive model (default: ${DEFAULT-VALUE}).")
     String model;
@@ -39,8 +50,12 @@ final class FilterCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ModelCards cards = ModelCards.ofCascade(cascade);
+        FrameSize size = cards.frameSize();
         List<Image> frames = new ArrayList<>();
-        try (VideoSource source = new VideoSource(video, "camera", 32, 32, null)) {
+        String video = input.video != null ? input.video : input.images.toString();
+        try (FrameSource source = input.video != null ? new VideoSource(input.video, "camera", size.width(), size.height(), null)
+                : Sources.imageFolder(input.images, "camera", size.width(), size.height(), cards.classes())) {
             for (SourceFrame f = source.next(); f != null; f = source.next()) {
                 frames.add(f.image());
             }

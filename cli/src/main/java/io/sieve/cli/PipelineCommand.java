@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
-import io.sieve.images.Cifar10;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.model.OnnxClassifier;
@@ -115,9 +114,9 @@ final class PipelineCommand implements Callable<Integer> {
         for (int s = 0; s < definition.stages().size(); s++) {
             cards.add(definition.cardPath(cascade, s));
         }
-        Path data = options.cifar();
-        LabelledImages test = Cifar10.test(data).first(frames);
-        LabelledImages validation = Cifar10.validation(data);
+        ModelOptions.LabelledData data = options.labelled(ModelCards.of(cards), EvaluateCommand.recordedData(definition));
+        LabelledImages test = data.test().first(frames);
+        LabelledImages validation = data.calibration();
         Files.createDirectories(out.resolve("cascades"));
 
         List<ModelScores> scores = options.score(cards, validation);
@@ -129,7 +128,7 @@ final class PipelineCommand implements Callable<Integer> {
         for (double e : eps) {
             String percent = Double.toString(100 * e).replaceAll("\\.0$", "");
             rows.add(new Row("eps-" + percent, "cascade, eps = " + percent + "%",
-                    calibrated("eps-" + percent, e, scores, cards, validation.labels(), definition), null, null));
+                    calibrated("eps-" + percent, e, scores, cards, validation.labels(), data.provenance(), definition), null, null));
         }
         double modelLimit = modelStageLimit(cards.get(cards.size() - 1), test);
 
@@ -190,13 +189,13 @@ final class PipelineCommand implements Callable<Integer> {
     }
 
     private Path calibrated(String key, double budget, List<ModelScores> scores, List<Path> cards, int[] validationLabels,
-                            CascadeDefinition template) throws IOException {
+                            java.util.Map<String, Object> provenance, CascadeDefinition template) throws IOException {
         Path file = out.resolve("cascades/" + key + ".cascade.json");
         double level = template.confidenceLevel();
         var request = new Calibrator.Request(Budget.maxLoss(budget), level, template.stages().get(0).measure(), false,
                 Calibrator.CostUnit.MS, 100);
         Calibrator.Result result = Calibrator.calibrate(template.name() + "-" + key, scores, cards, file,
-                validationLabels, "validation", request);
+                validationLabels, provenance, request);
         result.definition().write(file);
         return file;
     }
@@ -212,7 +211,7 @@ final class PipelineCommand implements Callable<Integer> {
     private String markdown(List<Row> rows, String expensive, double modelLimit, int n) {
         Row expensiveRow = rows.get(0);
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "%d CIFAR-10 test frames per configuration; %d frames per record (and per in-process batch); "
+        md.append(String.format(Locale.ROOT, "%d test frames per configuration; %d frames per record (and per in-process batch); "
                         + "%d ONNX Runtime intra-op thread(s); %d camera(s) on %d partitions, %d Kafka Streams thread(s); latency at %.0f%% of each configuration's Kafka throughput for %.0f s, "
                         + "records of at most %d frames or %d ms; Kafka Streams settings: %s. %s machine: %d processors.%n%n",
                 n, framesPerRecord, options.threads, cameras, partitions, streamThreads, 100 * latencyLoad, latencySeconds, latencyFramesPerRecord, latencyMaxWaitMs,

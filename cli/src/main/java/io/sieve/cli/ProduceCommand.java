@@ -1,6 +1,7 @@
 package io.sieve.cli;
 
 import io.sieve.images.Cifar10;
+import io.sieve.images.PixelEncoding;
 import io.sieve.client.Brokers;
 import io.sieve.client.ClusterConfig;
 import io.sieve.producer.FramePublisher;
@@ -28,10 +29,14 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "produce", mixinStandardHelpOptions = true,
-        description = {"Publish camera frames to the frames topic (key = camera id), resized to the models' 32x32 input",
-            "by a centred crop and an area-average downscale. Ctrl-C flushes and reports what was sent."})
+        description = {"Publish camera frames to the frames topic (key = camera id), brought to the frame size (--size, or the",
+            "largest input among the cascade's models) by a centred crop and an area-average resize, raw or compressed",
+            "(--encoding). Ctrl-C flushes and reports what was sent."})
 final class ProduceCommand implements Callable<Integer> {
-    private static final int SIDE = 32;
+    /** Raw frames up to this many bytes (96x96 RGB); JPEG above, where raw records grow large (BENCHMARKS.md). */
+    static final int AUTO_RAW_MAX_BYTES = 96 * 96 * 3;
+
+    enum EncodingChoice { AUTO, RAW, JPEG, PNG }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
@@ -77,6 +82,20 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--sample-fps", description = "Video only: decode this many frames per second of video.")
     Double sampleFps;
 
+    @Option(names = "--cascade", defaultValue = "${sys:sieve.home:-.}/models/cascades/default.cascade.json",
+            description = "The cascade the stream app runs: it gives the default frame size and the class names (default: ${DEFAULT-VALUE}).")
+    Path cascade;
+
+    @Option(names = "--size", description = "Frame size WIDTHxHEIGHT, e.g. 224x224 (default: the largest input among the cascade's models).")
+    String size;
+
+    @Option(names = "--encoding", defaultValue = "AUTO", description = {"How frames carry their pixels: ${COMPLETION-CANDIDATES}",
+        "(default: ${DEFAULT-VALUE}: raw up to 96x96, JPEG above; PNG is lossless)."})
+    EncodingChoice encoding;
+
+    private ModelCards cards;
+    private FrameSize frameSize;
+
     @Mixin
     ClusterOptions clusterOptions;
 
@@ -97,6 +116,10 @@ final class ProduceCommand implements Callable<Integer> {
         if (sampleFps != null && !(sampleFps > 0)) {
             throw new IllegalArgumentException("--sample-fps must be positive, got " + sampleFps);
         }
+        cards = ModelCards.ofCascade(cascade);
+        frameSize = size != null ? FrameSize.parse(size) : cards.frameSize();
+        PixelEncoding pixels = pixelEncoding(encoding, frameSize);
+        String target = QueryLifecycleCommand.validClass(this.target, cascade);
         ClusterConfig cluster = clusterOptions.load();
         Brokers.requireReachable(cluster);
         StreamAppConfig settings = StreamAppConfig.from(cluster, SieveHome.path());
@@ -109,7 +132,7 @@ final class ProduceCommand implements Callable<Integer> {
             long expected = sources.stream().mapToLong(s -> s.expectedFrames().orElse(-1)).sum();
             boolean known = sources.stream().allMatch(s -> s.expectedFrames().isPresent());
             System.out.println("Publishing " + sources.get(0).describe() + " as " + cameras + " camera(s) to " + topic + " on "
-                    + cluster.bootstrapServers() + (fps > 0 ? " at " + fps + " fps per camera" : " as fast as possible")
+                    + cluster.bootstrapServers() + " at " + frameSize + " as " + pixels + (fps > 0 ? " at " + fps + " fps per camera" : " as fast as possible")
                     + (query != null ? ", query " + query + " (seed " + seed + ")" : ""));
             StopSignal signal = StopSignal.install("sieve-produce", null);
             AtomicBoolean stop = signal.flag();
@@ -117,7 +140,7 @@ final class ProduceCommand implements Callable<Integer> {
             if (query != null) {
                 QueryClient queries = new QueryClient(cluster, new Topics(settings.topicPrefix(), cluster.registryUrl()));
                 queries.send(QueryCommand.newBuilder().setQueryId(QueryLifecycleCommand.validQueryId(query)).setAction(QueryAction.START)
-                        .setTargetClass(QueryLifecycleCommand.validClass(target)).setExpectedFrames(known ? expected : null).setSeed(seed)
+                        .setTargetClass(target).setExpectedFrames(known ? expected : null).setSeed(seed)
                         .setIssuedTime(java.time.Instant.now()).build());
                 AutoCloseable watch = queries.onAbort(query, () -> {
                     System.err.println("\nQuery " + query + " was aborted: stopping.");
@@ -129,7 +152,7 @@ final class ProduceCommand implements Callable<Integer> {
                 };
             }
             ProducerRun.Result result;
-            try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, Duration.ofMillis(100));
+            try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, Duration.ofMillis(100), pixels);
                  ProgressBar bar = ProgressBars.bar("frames", known ? expected : -1, "frames")) {
                 result = ProducerRun.run(sources, publisher, fps, query, stop, bar::stepBy);
             } finally {
@@ -150,18 +173,27 @@ final class ProduceCommand implements Callable<Integer> {
             Path file = "test".equals(source.cifar)
                     ? Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())).resolve(Cifar10.TEST_FILE)
                     : Path.of(source.cifar);
-            return ordered(Sources.cifar(file, cameraId));
+            return ordered(Sources.cifar(file, cameraId, frameSize.width(), frameSize.height()));
         }
         if (source.images != null) {
-            return ordered(Sources.imageFolder(source.images, cameraId, SIDE, SIDE, Cifar10.CLASSES));
+            return ordered(Sources.imageFolder(source.images, cameraId, frameSize.width(), frameSize.height(), cards.classes()));
         }
         if (source.video != null) {
             if (query != null) {
                 throw new IllegalArgumentException("--query needs a source that can be replayed in random order (--cifar or --images)");
             }
-            return new VideoSource(source.video, cameraId, SIDE, SIDE, sampleFps);
+            return new VideoSource(source.video, cameraId, frameSize.width(), frameSize.height(), sampleFps);
         }
-        return new SyntheticSource(cameraId, SIDE, SIDE, limit != null ? limit : 1000);
+        return new SyntheticSource(cameraId, frameSize.width(), frameSize.height(), limit != null ? limit : 1000);
+    }
+
+    static PixelEncoding pixelEncoding(EncodingChoice choice, FrameSize size) {
+        return switch (choice) {
+            case AUTO -> (long) size.width() * size.height() * 3 <= AUTO_RAW_MAX_BYTES ? PixelEncoding.RAW : PixelEncoding.JPEG;
+            case RAW -> PixelEncoding.RAW;
+            case JPEG -> PixelEncoding.JPEG;
+            case PNG -> PixelEncoding.PNG;
+        };
     }
 
     private ListSource ordered(ListSource list) {

@@ -1,6 +1,5 @@
 package io.sieve.cli;
 
-import io.sieve.images.Cifar10;
 import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.Progress;
@@ -12,6 +11,7 @@ import io.sieve.client.Brokers;
 import io.sieve.client.QueryClient;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -40,9 +40,16 @@ final class QueryLifecycleCommand {
         return id;
     }
 
-    static String validClass(String name) {
-        if (name != null && !Cifar10.CLASSES.contains(name)) {
-            throw new IllegalArgumentException("unknown class '" + name + "'; known: " + String.join(", ", Cifar10.CLASSES));
+    /** {@code name} if it is one of the cascade's classes (or null: every class). */
+    static String validClass(String name, Path cascade) {
+        if (name == null) {
+            return null;
+        }
+        List<String> classes = ModelCards.ofCascade(cascade).classes();
+        if (!classes.contains(name)) {
+            throw new IllegalArgumentException("unknown class '" + name + "': the cascade " + cascade.getFileName() + " knows "
+                    + (classes.size() <= 30 ? String.join(", ", classes) : String.join(", ", classes.subList(0, 30)) + " and "
+                    + (classes.size() - 30) + " more"));
         }
         return name;
     }
@@ -52,8 +59,12 @@ final class QueryLifecycleCommand {
         @Option(names = "--id", description = "Query id (default: q-<time>).")
         String id;
 
-        @Option(names = "--target", description = "Target class, e.g. automobile (default: a histogram of every class).")
+        @Option(names = "--target", description = "Target class, one of the cascade's, e.g. automobile (default: a histogram of every class).")
         String target;
+
+    @Option(names = "--cascade", defaultValue = "${sys:sieve.home:-.}/models/cascades/default.cascade.json",
+            description = "The cascade the stream app runs: its models' classes are the valid targets (default: ${DEFAULT-VALUE}).")
+    Path cascade;
 
         @Option(names = "--cameras", split = ",", description = "Cameras (live queries; default: every camera).")
         List<String> cameras = List.of();
@@ -85,7 +96,7 @@ final class QueryLifecycleCommand {
             try (QueryClient queries = client(cluster)) {
                 queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
                         .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
-                        .setTargetClass(validClass(target)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
+                        .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
             }
             System.out.println("Started query " + queryId + "; follow it with ./sieve query watch " + queryId);
             return 0;

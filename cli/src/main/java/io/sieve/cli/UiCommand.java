@@ -1,12 +1,12 @@
 package io.sieve.cli;
 
-import io.sieve.images.Cifar10;
 import io.sieve.client.Brokers;
 import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
 import io.sieve.ui.SieveUi;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,6 +25,10 @@ final class UiCommand implements Callable<Integer> {
     @Option(names = "--no-gallery", description = "Do not follow the frames topic for the gallery of recent frames.")
     boolean noGallery;
 
+    @Option(names = "--cascade", defaultValue = "${sys:sieve.home:-.}/models/cascades/default.cascade.json",
+            description = "The cascade the stream app runs: its models' classes are the page's target classes (default: ${DEFAULT-VALUE}).")
+    Path cascade;
+
     @Mixin
     ClusterOptions clusterOptions;
 
@@ -33,18 +37,18 @@ final class UiCommand implements Callable<Integer> {
         ClusterConfig cluster = clusterOptions.load();
         Brokers.requireReachable(cluster);
         try (StopSignal stop = StopSignal.install("sieve-ui", null);
-             SieveUi ui = start(cluster, host, port, !noGallery)) {
+             SieveUi ui = start(cluster, ModelCards.ofCascade(cascade).classes(), host, port, !noGallery)) {
             System.out.println("Sieve UI at http://" + host + ":" + ui.port() + "/  (Ctrl-C stops)");
             stop.await();
         }
         return 0;
     }
 
-    static SieveUi start(ClusterConfig cluster, String host, int port, boolean gallery) {
+    static SieveUi start(ClusterConfig cluster, java.util.List<String> classes, String host, int port, boolean gallery) {
         if (!PlatformConfig.isLoopback(host)) {
             System.err.println("WARNING: serving the UI on " + host + ": anyone who can reach it can start and abort queries.");
         }
         Topics topics = new Topics(StreamAppConfig.from(cluster, SieveHome.path()).topicPrefix(), cluster.registryUrl());
-        return SieveUi.start(cluster, topics, Cifar10.CLASSES, host, port, gallery);
+        return SieveUi.start(cluster, topics, classes, host, port, gallery);
     }
 }

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sieve.images.Cifar10;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.model.ModelCard;
 import io.sieve.client.ClusterConfig;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.platform.testing.IntegrationTest;
@@ -55,7 +56,7 @@ class BrowserIT {
         Topics topics = new Topics(prefix, platform.registryUrl());
         AtomicBoolean stopCamera = new AtomicBoolean();
         try (SieveStreamApp app = SieveStreamApp.start(cascade, cluster, StreamAppConfig.from(cluster, home), Duration.ofSeconds(90));
-             SieveUi ui = SieveUi.start(cluster, topics, Cifar10.CLASSES, "127.0.0.1", 0, true)) {
+             SieveUi ui = UiCommand.start(cluster, ModelCards.ofCascade(cascade).classes(), "127.0.0.1", 0, true)) {
             CompletableFuture<ProducerRun.Result> camera = CompletableFuture.supplyAsync(() -> {
                 try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 5, Duration.ofMillis(50))) {
                     return ProducerRun.run(List.of(new SyntheticSource("cam-ui", 32, 32, 0)), publisher, 40, null, stopCamera, n -> { });
@@ -65,6 +66,10 @@ class BrowserIT {
             try {
                 browser.get("http://127.0.0.1:" + ui.port() + "/");
                 WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(60));
+                // The target list is the cascade's own classes, not CIFAR-10's.
+                wait.until(b -> b.findElements(By.cssSelector("#target option")).size() > 1);
+                assertThat(browser.findElements(By.cssSelector("#target option")).stream().map(o -> o.getAttribute("value")).toList())
+                        .containsExactlyElementsOf(java.util.stream.Stream.concat(java.util.stream.Stream.of(""), UI_CLASSES.stream()).toList());
                 browser.findElement(By.id("query-id")).sendKeys("ui-live");
                 browser.findElement(By.id("cameras")).sendKeys("cam-ui");
                 browser.findElement(By.id("start-button")).click();
@@ -159,13 +164,24 @@ class BrowserIT {
         return new ChromeDriver(service, options);
     }
 
+    /** Ten classes that are not CIFAR-10's. */
+    private static final List<String> UI_CLASSES = List.of("heron", "kingfisher", "moorhen", "coot", "grebe", "swan", "goose",
+            "mallard", "teal", "wigeon");
+
+    /** The tiny fixture models under cards that name {@link #UI_CLASSES}. */
     private static Path fixtureCascade(Path home, Path dir) throws Exception {
         Path fixtures = home.resolve("cascade/src/test/resources/fixtures");
+        List<String> cards = new java.util.ArrayList<>();
+        for (String model : List.of("tiny_logits", "tiny_softmax")) {
+            ModelCard card = ModelCard.read(fixtures.resolve(model + ".card.json"));
+            Path copy = dir.resolve(model + ".card.json");
+            new ModelCard(card.name(), card.description(), card.onnxPath().toString(), card.input(), card.output(), UI_CLASSES,
+                    card.params(), card.macs(), null, null, null, null, copy).write(copy);
+            cards.add(copy.toString());
+        }
         CascadeDefinition definition = new CascadeDefinition("ui-test", List.of(
-                new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_logits.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, null, null),
-                new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_softmax.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null);
+                new CascadeDefinition.StageDefinition(cards.get(0), ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, null, null),
+                new CascadeDefinition.StageDefinition(cards.get(1), ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null);
         Path file = dir.resolve("ui.cascade.json");
         definition.write(file);
         return file;

@@ -3,12 +3,12 @@ package io.sieve.ui;
 import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
-import io.sieve.schemas.PixelLayout;
+import io.sieve.client.FramePixels;
+import io.sieve.images.DataException;
+import io.sieve.images.ImageCodec;
+import io.sieve.images.PixelEncoding;
 import io.sieve.schemas.Prediction;
 import io.sieve.client.Topics;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import javax.imageio.ImageIO;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -96,7 +95,7 @@ final class FrameGallery implements AutoCloseable {
                                 pendingImages.put(f.getCameraId() + "/" + f.getSequence(), dataUrl(f));
                             }
                         }
-                    } catch (SerializationException | IllegalArgumentException e) {
+                    } catch (SerializationException | IllegalArgumentException | DataException e) {
                         // Bad records are the stream app's to dead-letter; the gallery skips them, and says so once.
                         if (skipped++ == 0) {
                             LOG.warn("the gallery skips undecodable records (first: {}-{}@{}: {})", r.topic(), r.partition(), r.offset(),
@@ -137,34 +136,18 @@ final class FrameGallery implements AutoCloseable {
         listener.accept(entry);
     }
 
+    /** The frame as a data URL: a compressed payload as it is, raw pixels as PNG. */
     static String dataUrl(Frame f) {
-        int w = f.getWidth();
-        int h = f.getHeight();
-        ByteBuffer px = f.getPixels().duplicate();
-        BufferedImage image = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        int plane = w * h;
-        for (int i = 0; i < plane; i++) {
-            int r;
-            int g;
-            int b;
-            if (f.getLayout() == PixelLayout.CHW) {
-                r = px.get(px.position() + i) & 0xff;
-                g = px.get(px.position() + plane + i) & 0xff;
-                b = px.get(px.position() + 2 * plane + i) & 0xff;
-            } else {
-                r = px.get(px.position() + 3 * i) & 0xff;
-                g = px.get(px.position() + 3 * i + 1) & 0xff;
-                b = px.get(px.position() + 3 * i + 2) & 0xff;
-            }
-            image.setRGB(i % w, i / w, (r << 16) | (g << 8) | b);
+        PixelEncoding encoding = FramePixels.encoding(f);
+        byte[] picture;
+        if (encoding == PixelEncoding.RAW) {
+            picture = ImageCodec.encode(FramePixels.image(f), PixelEncoding.PNG, 0);
+        } else {
+            ByteBuffer payload = f.getPixels().duplicate();
+            picture = new byte[payload.remaining()];
+            payload.get(picture);
         }
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        try {
-            ImageIO.write(image, "png", png);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return "data:image/png;base64," + Base64.getEncoder().encodeToString(png.toByteArray());
+        return "data:image/" + (encoding == PixelEncoding.JPEG ? "jpeg" : "png") + ";base64," + Base64.getEncoder().encodeToString(picture);
     }
 
     @Override

@@ -86,6 +86,7 @@ public final class Cifar10 {
             labels[i] = label;
             images.add(new Image(SIDE, SIDE, 3, Image.Layout.CHW, Arrays.copyOfRange(raw, at + 1, at + RECORD_BYTES)));
         }
-        return new LabelledImages(file.getFileName() + (first > 0 ? "[" + first + ":" + (first + n) + "]" : ""), images, labels);
+        return new LabelledImages(file.getFileName() + (first > 0 ? "[" + first + ":" + (first + n) + "]" : ""), CLASSES, images, labels,
+                java.util.HexFormat.of().formatHex(ImageFolder.sha256().digest(raw)));
     }
 }

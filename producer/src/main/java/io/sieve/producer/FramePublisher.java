@@ -1,12 +1,13 @@
 package io.sieve.producer;
 
 import io.sieve.client.ClusterConfig;
+import io.sieve.client.FramePixels;
+import io.sieve.images.ImageCodec;
+import io.sieve.images.PixelEncoding;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
-import io.sieve.schemas.PixelLayout;
 import io.sieve.serde.AvroSerde;
 import io.sieve.serde.RecordLimits;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,17 +36,29 @@ public final class FramePublisher implements AutoCloseable {
     private final String topic;
     private final int batchFrames;
     private final Duration maxWait;
+    private final PixelEncoding encoding;
     private final Map<String, PendingBatch> pending = new HashMap<>();
     private final AtomicLong acknowledged = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
     private long sent;
 
+    /** A publisher of raw frames. */
     public FramePublisher(ClusterConfig cluster, String topic, int batchFrames, Duration maxWait) {
+        this(cluster, topic, batchFrames, maxWait, PixelEncoding.RAW);
+    }
+
+    /** @param encoding how frames carry their pixels (every frame of this publisher alike) */
+    public FramePublisher(ClusterConfig cluster, String topic, int batchFrames, Duration maxWait, PixelEncoding encoding) {
         this(new KafkaProducer<>(producerProperties(cluster), new StringSerializer(),
-                AvroSerde.<FrameBatch>forValues(FrameBatch.getClassSchema(), cluster.registryUrl()).serializer()), topic, batchFrames, maxWait);
+                AvroSerde.<FrameBatch>forValues(FrameBatch.getClassSchema(), cluster.registryUrl()).serializer()), topic, batchFrames,
+                maxWait, encoding);
     }
 
     FramePublisher(Producer<String, FrameBatch> producer, String topic, int batchFrames, Duration maxWait) {
+        this(producer, topic, batchFrames, maxWait, PixelEncoding.RAW);
+    }
+
+    FramePublisher(Producer<String, FrameBatch> producer, String topic, int batchFrames, Duration maxWait, PixelEncoding encoding) {
         if (batchFrames < 1) {
             throw new IllegalArgumentException("frames per record must be at least 1, got " + batchFrames);
         }
@@ -53,6 +66,7 @@ public final class FramePublisher implements AutoCloseable {
         this.topic = topic;
         this.batchFrames = batchFrames;
         this.maxWait = maxWait;
+        this.encoding = encoding;
     }
 
     static Map<String, Object> producerProperties(ClusterConfig cluster) {
@@ -78,13 +92,10 @@ public final class FramePublisher implements AutoCloseable {
     public void publish(SourceFrame source, String queryId, Long queryPosition) {
         throwIfFailed();
         var image = source.image();
-        Frame frame = Frame.newBuilder()
+        Frame frame = FramePixels.withImage(Frame.newBuilder(), image, encoding, ImageCodec.DEFAULT_JPEG_QUALITY)
                 .setCameraId(source.cameraId())
                 .setSequence(source.sequence())
                 .setCaptureTime(source.captureTime())
-                .setWidth(image.width()).setHeight(image.height()).setChannels(image.channels())
-                .setLayout(image.layout() == io.sieve.images.Image.Layout.CHW ? PixelLayout.CHW : PixelLayout.HWC)
-                .setPixels(ByteBuffer.wrap(image.pixels()))
                 .setLabel(source.label())
                 .setQueryId(queryId)
                 .setQueryPosition(queryPosition)
@@ -92,9 +103,9 @@ public final class FramePublisher implements AutoCloseable {
         long frameBytes = RecordLimits.frameBytes(frame);
         if (!RecordLimits.fits(0, frameBytes)) {
             throw new SourceException("frame " + source.cameraId() + "/" + source.sequence() + " is " + image.width() + "x"
-                    + image.height() + "x" + image.channels() + " = " + image.pixels().length + " bytes, more than one Kafka record holds ("
-                    + MAX_RECORD_BYTES + " bytes); resize frames to the model's input before publishing (" + sent
-                    + " frames before it were sent)");
+                    + image.height() + "x" + image.channels() + ", " + frame.getPixels().remaining() + " bytes as " + encoding
+                    + ", more than one Kafka record holds (" + MAX_RECORD_BYTES + " bytes); publish smaller frames (--size) or "
+                    + "compress them (--encoding jpeg) (" + sent + " frames before it were sent)");
         }
         PendingBatch batch = pending.computeIfAbsent(source.cameraId(), c -> new PendingBatch());
         if (!batch.frames.isEmpty() && !RecordLimits.fits(batch.bytes, frameBytes)) {

@@ -4,24 +4,24 @@ import io.sieve.images.Cifar10;
 import io.sieve.images.DataException;
 import io.sieve.images.LabelledImages;
 import io.sieve.images.Image;
-import java.awt.image.BufferedImage;
+import io.sieve.images.ImageFolder;
+import io.sieve.images.Resize;
+import io.sieve.images.ResizeMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 
 /** Builders for the file-based sources; every one reads and checks its whole input before returning. */
 public final class Sources {
     private Sources() {
     }
 
-    /** A CIFAR-10 binary file, with its labels. */
-    public static ListSource cifar(Path file, String cameraId) {
+    /** A CIFAR-10 binary file, with its labels, its 32x32 images brought to {@code width} x {@code height} (centred crop, area average). */
+    public static ListSource cifar(Path file, String cameraId, int width, int height) {
         if (Files.isDirectory(file)) {
             throw new SourceException(file + " is a folder; give one CIFAR-10 binary file in it, e.g. " + file.resolve("test_batch.bin"));
         }
@@ -30,15 +30,17 @@ public final class Sources {
         }
         try {
             LabelledImages data = Cifar10.read(file, 0, Integer.MAX_VALUE);
-            return new ListSource("CIFAR-10 " + file, cameraId, data.images(), Arrays.stream(data.labels()).boxed().toList());
+            List<Image> images = data.images().stream().map(i -> Resize.to(i, width, height, ResizeMethod.CENTER_CROP)).toList();
+            return new ListSource("CIFAR-10 " + file, cameraId, images, Arrays.stream(data.labels()).boxed().toList());
         } catch (DataException e) {
             throw new SourceException(e.getMessage(), e);
         }
     }
 
     /**
-     * Every PNG and JPEG under {@code dir} (sorted by path), resized for the model. A file in a
-     * folder named like a class ({@code cat/0001.jpg}) carries that class as its label.
+     * Every PNG and JPEG under {@code dir} (sorted by path), brought to {@code width} x {@code height}
+     * by a centred crop and an area average. A file in a folder named like one of {@code classes}
+     * ({@code cat/0001.jpg}) carries that class as its label.
      */
     public static ListSource imageFolder(Path dir, String cameraId, int width, int height, List<String> classes) {
         if (!Files.isDirectory(dir)) {
@@ -46,7 +48,7 @@ public final class Sources {
         }
         List<Path> files;
         try (Stream<Path> walk = Files.walk(dir)) {
-            files = walk.filter(Files::isRegularFile).filter(Sources::isImage).sorted().toList();
+            files = walk.filter(Files::isRegularFile).filter(ImageFolder::isImageFile).sorted().toList();
         } catch (IOException e) {
             throw new SourceException("cannot list image folder " + dir + ": " + e.getMessage(), e);
         }
@@ -56,25 +58,16 @@ public final class Sources {
         List<Image> images = new ArrayList<>(files.size());
         List<Integer> labels = new ArrayList<>(files.size());
         for (Path file : files) {
-            BufferedImage picture;
             try {
-                picture = ImageIO.read(file.toFile());
-            } catch (IOException | RuntimeException e) {
-                throw new SourceException("cannot read image " + file + ": " + e.getMessage() + "; nothing was sent", e);
+                images.add(Resize.to(ImageFolder.decode(file, Files.readAllBytes(file)), width, height, ResizeMethod.CENTER_CROP));
+            } catch (IOException | DataException e) {
+                throw new SourceException((e instanceof IOException ? "cannot read image " + file + ": " : "") + e.getMessage()
+                        + "; nothing was sent", e);
             }
-            if (picture == null) {
-                throw new SourceException("cannot decode image " + file + " (not a PNG or JPEG image); nothing was sent");
-            }
-            images.add(Resizer.toModelInput(picture, width, height));
-            String folder = file.getParent().getFileName().toString().toLowerCase(Locale.ROOT);
+            String folder = file.getParent().getFileName().toString();
             int label = classes.indexOf(folder);
             labels.add(label >= 0 ? label : null);
         }
         return new ListSource("images in " + dir, cameraId, images, labels);
-    }
-
-    private static boolean isImage(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        return name.endsWith(".png") || name.endsWith(".jpg") || name.endsWith(".jpeg");
     }
 }

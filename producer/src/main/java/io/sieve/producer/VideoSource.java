@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A video file or stream URL decoded by ffmpeg in a child process, which writes raw RGB frames
- * to a pipe. ffmpeg does the same resize as {@link Resizer}: a centred crop to the target aspect
+ * to a pipe. ffmpeg does the same resize as {@link io.sieve.images.ResizeMethod#CENTER_CROP}: a centred crop to the target aspect
  * ratio, then an area-average downscale ({@code scale=...:flags=area}).
  */
 public final class VideoSource implements FrameSource {

@@ -22,7 +22,7 @@ class SourcesTest {
     @Test
     void aCifarFileGivesEveryRecordWithItsLabel(@TempDir Path dir) throws Exception {
         Path file = cifarFile(dir, 5);
-        List<SourceFrame> frames = drain(Sources.cifar(file, "cam"));
+        List<SourceFrame> frames = drain(Sources.cifar(file, "cam", 32, 32));
         assertThat(frames).hasSize(5);
         assertThat(frames).extracting(SourceFrame::label).containsExactly(0, 1, 2, 3, 4);
         assertThat(frames).extracting(SourceFrame::sequence).containsExactly(0L, 1L, 2L, 3L, 4L);
@@ -32,7 +32,7 @@ class SourcesTest {
     @Test
     void aQueryReplaysEveryFrameOnceInASeededRandomOrder(@TempDir Path dir) throws Exception {
         Path file = cifarFile(dir, 50);
-        ListSource a = Sources.cifar(file, "cam").shuffled(7);
+        ListSource a = Sources.cifar(file, "cam", 32, 32).shuffled(7);
         List<Long> order = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
         for (SourceFrame f = a.next(); f != null; f = a.next()) {
@@ -42,7 +42,7 @@ class SourcesTest {
         assertThat(new HashSet<>(order)).hasSize(50);
         assertThat(order).isNotEqualTo(order.stream().sorted().toList());
         assertThat(positions).isSorted().startsWith(0L).endsWith(49L);
-        assertThat(drain(Sources.cifar(file, "cam").shuffled(7))).extracting(SourceFrame::sequence).containsExactlyElementsOf(order);
+        assertThat(drain(Sources.cifar(file, "cam", 32, 32).shuffled(7))).extracting(SourceFrame::sequence).containsExactlyElementsOf(order);
     }
 
     @Test
@@ -50,14 +50,14 @@ class SourcesTest {
         Path file = cifarFile(dir, 3);
         byte[] bytes = Files.readAllBytes(file);
         Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 1));
-        assertThatThrownBy(() -> Sources.cifar(file, "cam")).isInstanceOf(SourceException.class)
+        assertThatThrownBy(() -> Sources.cifar(file, "cam", 32, 32)).isInstanceOf(SourceException.class)
                 .hasMessageContaining(file.toString()).hasMessageContaining("truncated");
-        assertThatThrownBy(() -> Sources.cifar(dir.resolve("missing.bin"), "cam")).hasMessageContaining("does not exist");
+        assertThatThrownBy(() -> Sources.cifar(dir.resolve("missing.bin"), "cam", 32, 32)).hasMessageContaining("does not exist");
     }
 
     @Test
     void aFolderGivenForACifarFileIsNamedAsAFolderWithTheFileToGive(@TempDir Path dir) {
-        assertThatThrownBy(() -> Sources.cifar(dir, "cam"))
+        assertThatThrownBy(() -> Sources.cifar(dir, "cam", 32, 32))
                 .isInstanceOf(SourceException.class)
                 .hasMessageContaining(dir + " is a folder")
                 .hasMessageContaining("test_batch.bin");

@@ -1,6 +1,8 @@
 package io.sieve.stream;
 
 import io.sieve.client.QueryClient;
+import io.sieve.client.FramePixels;
+import io.sieve.images.DataException;
 import io.sieve.images.Image;
 import io.sieve.cascade.runtime.CascadeRouter;
 import io.sieve.cascade.runtime.CascadeStage;
@@ -8,7 +10,6 @@ import io.sieve.cascade.runtime.StageDecision;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
-import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.StageResult;
 import io.sieve.serde.RecordLimits;
@@ -163,10 +164,10 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 problem = "query id '" + frame.getQueryId() + "' is not a valid query id (1-64 letters, digits, '.', '_' or '-')";
             } else {
                 try {
-                    image = toImage(frame);
+                    image = FramePixels.image(frame);
                     problem = mismatch(image);
-                } catch (IllegalArgumentException e) {
-                    problem = e.getMessage();
+                } catch (DataException e) {
+                    problem = "undecodable " + frame.getEncoding() + " frame: " + e.getMessage();
                 }
             }
             if (problem != null) {
@@ -230,7 +231,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         for (CascadeStage stage : stages) {
             String mismatch = stage.model().mismatch(image);
             if (mismatch != null) {
-                return mismatch + " (the producer sizes frames)";
+                return mismatch;
             }
         }
         return null;
@@ -261,14 +262,6 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
 
     private StageMetrics metricsOf(int stage) {
         return metrics.get(stage - stages.get(0).index());
-    }
-
-    private static Image toImage(Frame frame) {
-        ByteBuffer buffer = frame.getPixels().duplicate();
-        byte[] pixels = new byte[buffer.remaining()];
-        buffer.get(pixels);
-        return new Image(frame.getWidth(), frame.getHeight(), frame.getChannels(),
-                frame.getLayout() == PixelLayout.CHW ? Image.Layout.CHW : Image.Layout.HWC, pixels);
     }
 
     private Prediction prediction(Frame frame, int decidingStage, String model, StageDecision decision, List<StageResult> trail) {

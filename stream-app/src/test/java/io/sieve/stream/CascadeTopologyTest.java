@@ -14,6 +14,9 @@ import io.sieve.client.Topics;
 import io.sieve.schemas.DeadLetter;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
+import io.sieve.schemas.FrameEncoding;
+import io.sieve.client.FramePixels;
+import io.sieve.images.PixelEncoding;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Prediction;
 import io.sieve.serde.RecordLimits;
@@ -105,6 +108,29 @@ class CascadeTopologyTest {
     }
 
     @Test
+    void compressedFramesOfAnotherSizeAreDecodedResizedAndDecidedAsInProcess() {
+        List<Frame> raw = frames("cam-5", 40, 48);
+        double threshold = medianConfidence(raw);
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", threshold), last(1, "tiny_nhwc"));
+        List<Frame> sent = new ArrayList<>();
+        for (Frame frame : raw) {
+            PixelEncoding encoding = frame.getSequence() % 2 == 0 ? PixelEncoding.JPEG : PixelEncoding.PNG;
+            sent.add(FramePixels.withImage(Frame.newBuilder(frame), image(frame), encoding, 0.8f).build());
+        }
+        driver.pipe(0, "cam-5", encode(new FrameBatch("cam-5", sent)));
+        List<Prediction> predictions = driver.predictions();
+        assertThat(predictions).hasSize(40);
+        assertThat(predictions).anyMatch(p -> p.getDecidingStage() == 0).anyMatch(p -> p.getDecidingStage() == 1);
+        List<List<StageDecision>> inProcess = new Cascade("in-process", stages, null)
+                .classify(sent.stream().map(FramePixels::image).toList());
+        for (Prediction p : predictions) {
+            List<StageDecision> trail = inProcess.get((int) p.getSequence());
+            assertThat(p.getLabel()).isEqualTo(trail.get(trail.size() - 1).label());
+            assertThat(p.getConfidence()).isEqualTo(trail.get(trail.size() - 1).confidence());
+        }
+    }
+
+    @Test
     void stagesOfOneInstanceRunFusedSoNoFrameCrossesATopicBetweenThem() {
         List<Frame> frames = frames("cam-6", 40, 32);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", medianConfidence(frames)), last(1, "tiny_softmax"));
@@ -151,6 +177,9 @@ class CascadeTopologyTest {
         mixed.add(grey);
         Frame short_ = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(78).setPixels(ByteBuffer.wrap(new byte[100])).build();
         mixed.add(short_);
+        Frame junkJpeg = Frame.newBuilder(frames("cam-4", 1, 32).get(0)).setSequence(79).setEncoding(FrameEncoding.JPEG)
+                .setPixels(ByteBuffer.wrap(new byte[] {(byte) 0xff, (byte) 0xd8, 1, 2, 3})).build();
+        mixed.add(junkJpeg);
         driver.pipe(0, "cam-4", encode(new FrameBatch("cam-4", mixed)));
 
         List<DeadLetter> letters = driver.deadLetters().readValuesToList();
@@ -161,12 +190,13 @@ class CascadeTopologyTest {
         assertThat(letters.get(0).getPayload().remaining()).isEqualTo(7);
         assertThat(letters.get(1).getReason()).contains("holds no frames");
         assertThat(letters.get(1).getSourceOffset()).isEqualTo(1);
-        assertThat(letters.subList(2, 5)).extracting(DeadLetter::getReason).anySatisfy(r -> assertThat(r).contains("64x64", "expects 32x32"))
+        assertThat(letters.subList(2, 5)).extracting(DeadLetter::getReason)
+                .anySatisfy(r -> assertThat(r).contains("cam-4/79", "undecodable JPEG frame"))
                 .anySatisfy(r -> assertThat(r).contains("1 channels"))
                 .anySatisfy(r -> assertThat(r).contains("needs 3072 pixel bytes, got 100"));
         assertThat(letters.subList(2, 5)).allSatisfy(l -> assertThat(l.getSourceOffset()).isEqualTo(2));
-        // The three good frames of the mixed batch are still predicted, at stage 0 (threshold 0).
-        assertThat(driver.predictions()).hasSize(3);
+        // The good frames of the mixed batch are still predicted at stage 0 (threshold 0), the 64x64 one resized.
+        assertThat(driver.predictions()).hasSize(4);
     }
 
     @Test

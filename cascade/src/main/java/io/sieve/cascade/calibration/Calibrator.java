@@ -4,6 +4,7 @@ import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.model.ClassProbabilities;
 import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.model.ModelCard;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -40,14 +41,36 @@ public final class Calibrator {
     /** The score table of these models under one measure, costed per image in the requested unit. */
     public static ScoreTable table(List<ModelScores> scores, ConfidenceMeasure measure, CostUnit unit, int[] truth) {
         List<List<ClassProbabilities>> predictions = scores.stream().map(ModelScores::predictions).toList();
-        double[] costs = scores.stream().mapToDouble(s -> unit == CostUnit.MS ? s.msPerImage() : s.card().macs()).toArray();
+        double[] costs = scores.stream().mapToDouble(s -> unit == CostUnit.MS ? s.msPerImage() : macsOf(s)).toArray();
         return ScoreTable.of(predictions, predictions.stream().map(p -> measure).toList(), truth, costs);
     }
 
+    private static double macsOf(ModelScores scores) {
+        Long macs = scores.card().macs();
+        if (macs == null) {
+            throw new CalibrationException("costs in MACs need every card's macs; model " + scores.name()
+                    + "'s card has none (cost by measured time instead, or give its card a macs value)");
+        }
+        return macs;
+    }
+
+    /**
+     * Fits the thresholds on the calibration frames whose true labels are {@code truth}.
+     *
+     * @param data what the frames are (path, count, content hash, split), recorded in the cascade file
+     */
     public static Result calibrate(String name, List<ModelScores> scores, List<Path> cardPaths, Path cascadeFile,
-                                   int[] truth, String validationName, Request request) {
+                                   int[] truth, Map<String, Object> data, Request request) {
         if (scores.size() < 2) {
             throw new CalibrationException("a cascade needs at least two models, got " + scores.size());
+        }
+        ModelCard.requireSameClasses(scores.stream().map(ModelScores::card).toList());
+        int needed = framesForLossBound(request.budget(), request.confidenceLevel());
+        if (truth.length < needed) {
+            throw new CalibrationException("calibration needs at least " + needed + " labelled frames for " + request.budget()
+                    + " at " + Math.round(100 * request.confidenceLevel()) + "% confidence (even with no mistakes, fewer frames cannot"
+                    + " bound the loss that low); " + data.getOrDefault("path", "the data") + " gives " + truth.length
+                    + ": add labelled images, use a larger calibration part (--split), or allow a larger loss");
         }
         ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
         ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel());
@@ -76,7 +99,7 @@ public final class Calibrator {
         record.put("measure", request.measure().name());
         record.put("per_class_thresholds", request.perClass());
         record.put("cost_unit", request.costUnit().name());
-        record.put("validation_set", validationName);
+        record.put("calibration_data", data);
         record.put("validation_frames", truth.length);
         record.put("validation_accuracy", best.accuracy());
         record.put("last_stage_validation_accuracy", table.accuracy(last));
@@ -90,6 +113,19 @@ public final class Calibrator {
         record.put("guarantee", guarantee(request, search));
         CascadeDefinition definition = new CascadeDefinition(name, stages, record);
         return new Result(best, lossBound, accuracyBound, referenceCost, table, definition);
+    }
+
+    /**
+     * The fewest frames with which even a perfect record (no frame lost) bounds the loss at the
+     * budget: the exact one-sided binomial (Clopper-Pearson) bound for 0 of n is below eps only when
+     * {@code (1 - eps)^n <= 1 - level}. Budgets stated
+     * as a minimum accuracy need no fixed count.
+     */
+    public static int framesForLossBound(Budget budget, double level) {
+        if (budget.kind() != Budget.Kind.MAX_LOSS || budget.value() <= 0) {
+            return 1;
+        }
+        return (int) Math.ceil(Math.log(1 - level) / Math.log1p(-budget.value()));
     }
 
     /** JSON has no infinity: a stage that never lets a frame exit gets threshold 2, above any confidence. */

@@ -49,8 +49,8 @@ public record CascadeDefinition(
             @JsonProperty("confusion") int[][] confusion) {
     }
 
-    /** What one frame costs at this stage: multiply-accumulates and measured milliseconds per image (batched). */
-    public record Cost(@JsonProperty("macs") long macs, @JsonProperty("ms_per_image") double msPerImage) {
+    /** What one frame costs at this stage: multiply-accumulates (when the card knows them) and measured milliseconds per image (batched). */
+    public record Cost(@JsonProperty("macs") Long macs, @JsonProperty("ms_per_image") double msPerImage) {
     }
 
     /**

@@ -2,11 +2,14 @@ package io.sieve.cascade.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sieve.images.ResizeMethod;
+import io.sieve.images.ResizeTarget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,47 +33,70 @@ public record ModelCard(
         @JsonProperty(value = "input", required = true) Input input,
         @JsonProperty(value = "output", required = true) Output output,
         @JsonProperty(value = "classes", required = true) List<String> classes,
-        @JsonProperty(value = "params", required = true) long params,
-        @JsonProperty(value = "macs", required = true) long macs,
+        @JsonProperty("params") Long params,
+        @JsonProperty("macs") Long macs,
         @JsonProperty("validation_accuracy") Double validationAccuracy,
         @JsonProperty("test_accuracy") Double testAccuracy,
         @JsonProperty("training") Map<String, Object> training,
+        @JsonProperty("measured") Map<String, Object> measured,
         @JsonIgnore Path cardPath) {
 
     static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
-    private static final Set<String> REQUIRED_FIELDS = Set.of("name", "onnx", "input", "output", "classes", "params", "macs");
+    private static final Set<String> REQUIRED_FIELDS = Set.of("name", "onnx", "input", "output", "classes");
     private static final Set<String> KNOWN_FIELDS = new TreeSet<>(Set.of("name", "description", "onnx", "input", "output",
-            "classes", "params", "macs", "validation_accuracy", "test_accuracy", "training"));
+            "classes", "params", "macs", "validation_accuracy", "test_accuracy", "training", "measured"));
 
     @JsonCreator
     public ModelCard {
     }
 
-    /** The model's input: an NCHW float tensor fed with {@code (pixel * scale - mean[c]) / std[c]}. */
+    /**
+     * The model's input: an NCHW or NHWC float tensor of RGB images fed with
+     * {@code (pixel * scale - mean[c]) / std[c]}, brought to its size by {@code resize} (default
+     * {@code area}; see {@link ResizeMethod}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Input(
             @JsonProperty(value = "name", required = true) String name,
             @JsonProperty(value = "shape", required = true) long[] shape,
             @JsonProperty(value = "layout", required = true) String layout,
             @JsonProperty(value = "scale", required = true) double scale,
             @JsonProperty(value = "mean", required = true) double[] mean,
-            @JsonProperty(value = "std", required = true) double[] std) {
+            @JsonProperty(value = "std", required = true) double[] std,
+            @JsonProperty("resize") String resize) {
+        public static final String NCHW = "NCHW";
+        public static final String NHWC = "NHWC";
+
         @JsonCreator
         public Input {
         }
 
+        public boolean channelsLast() {
+            return NHWC.equals(layout);
+        }
+
         public int channels() {
-            return (int) shape[1];
+            return (int) shape[channelsLast() ? 3 : 1];
         }
 
         public int height() {
-            return (int) shape[2];
+            return (int) shape[channelsLast() ? 1 : 2];
         }
 
         public int width() {
-            return (int) shape[3];
+            return (int) shape[channelsLast() ? 2 : 3];
+        }
+
+        public ResizeMethod resizeMethod() {
+            return resize == null ? ResizeMethod.AREA : ResizeMethod.parse(resize);
+        }
+
+        /** The size this model takes frames at and how they are brought to it. */
+        public ResizeTarget target() {
+            return new ResizeTarget(width(), height(), resizeMethod());
         }
     }
 
@@ -83,6 +109,7 @@ public record ModelCard(
         public Output {
         }
 
+        @JsonIgnore
         public boolean isLogits() {
             return "logits".equals(kind);
         }
@@ -116,7 +143,7 @@ public record ModelCard(
             throw new ModelException("cannot read model card " + cardFile + ": " + e.getMessage(), e);
         }
         card = new ModelCard(card.name, card.description, card.onnx, card.input, card.output, card.classes, card.params,
-                card.macs, card.validationAccuracy, card.testAccuracy, card.training, cardFile.toAbsolutePath().normalize());
+                card.macs, card.validationAccuracy, card.testAccuracy, card.training, card.measured, cardFile.toAbsolutePath().normalize());
         List<String> problems = card.problems();
         if (!problems.isEmpty()) {
             throw new ModelException("model card " + cardFile + " is invalid: " + String.join("; ", problems));
@@ -132,13 +159,53 @@ public record ModelCard(
         return classes.size();
     }
 
+    /**
+     * Checks that every stage names the same classes in the same order: a cascade hands one
+     * stage's label index on as another's.
+     *
+     * @throws ModelException naming the first card that differs from the first one
+     */
+    public static void requireSameClasses(List<ModelCard> cards) {
+        for (ModelCard card : cards) {
+            if (!card.classes.equals(cards.get(0).classes)) {
+                throw new ModelException("model " + card.name + " (" + card.cardPath + ") has classes " + summary(card.classes)
+                        + " but model " + cards.get(0).name + " has " + summary(cards.get(0).classes)
+                        + ": every stage of a cascade needs the same classes in the same order");
+            }
+        }
+    }
+
+    private static String summary(List<String> classes) {
+        return classes.size() <= 12 ? classes.toString() : classes.subList(0, 12) + " and " + (classes.size() - 12) + " more";
+    }
+
+    /** Writes this card as JSON (unset optional fields left out). */
+    public void write(Path file) {
+        try {
+            JSON.copy().setSerializationInclusion(JsonInclude.Include.NON_NULL)
+                    .enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), this);
+        } catch (IOException e) {
+            throw new ModelException("cannot write model card " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     private List<String> problems() {
         List<String> problems = new ArrayList<>();
-        if (!"NCHW".equals(input.layout)) {
-            problems.add("input layout '" + input.layout + "' is not supported (only NCHW)");
+        if (!Input.NCHW.equals(input.layout) && !Input.NHWC.equals(input.layout)) {
+            problems.add("input layout '" + input.layout + "' is not supported (NCHW or NHWC)");
+        } else if (input.shape.length != 4 || input.channels() != 3 || input.height() < 1 || input.width() < 1) {
+            problems.add("input shape " + Arrays.toString(input.shape) + " is not "
+                    + (input.channelsLast() ? "[batch, height, width, 3]" : "[batch, 3, height, width]") + " for layout " + input.layout);
         }
-        if (input.shape.length != 4 || input.shape[1] != 3 || input.shape[2] < 1 || input.shape[3] < 1) {
-            problems.add("input shape " + Arrays.toString(input.shape) + " is not [batch, 3, height, width]");
+        if (input.resize != null) {
+            try {
+                ResizeMethod.parse(input.resize);
+            } catch (IllegalArgumentException e) {
+                problems.add("input " + e.getMessage());
+            }
+        }
+        if (params != null && params < 0 || macs != null && macs < 0) {
+            problems.add("params and macs cannot be negative");
         }
         if (input.mean.length != 3 || input.std.length != 3) {
             problems.add("input mean and std need one value per RGB channel");

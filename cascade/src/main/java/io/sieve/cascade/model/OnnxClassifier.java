@@ -1,6 +1,7 @@
 package io.sieve.cascade.model;
 
 import io.sieve.images.Image;
+import io.sieve.images.ResizeTarget;
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
@@ -31,6 +32,7 @@ public final class OnnxClassifier implements AutoCloseable {
     private final OrtSession session;
     private final int maxBatch;
     private final int imageSize;
+    private final ResizeTarget target;
     private final float[] offset = new float[3];
     private final float[] multiplier = new float[3];
 
@@ -42,6 +44,7 @@ public final class OnnxClassifier implements AutoCloseable {
         this.maxBatch = maxBatch;
         ModelCard.Input in = card.input();
         this.imageSize = 3 * in.height() * in.width();
+        this.target = in.target();
         // (p * scale - mean) / std == p * (scale / std) - mean / std: one multiply-add per sample.
         for (int c = 0; c < 3; c++) {
             multiplier[c] = (float) (in.scale() / in.std()[c]);
@@ -114,33 +117,49 @@ public final class OnnxClassifier implements AutoCloseable {
         return imageSize;
     }
 
-    /** Why this model cannot take {@code image} (its size or channel count), or null if it can. */
+    /** Why this model cannot take {@code image} at any size (its channel count), or null if it can. */
     public String mismatch(Image image) {
-        ModelCard.Input in = card.input();
         if (image.channels() != 3) {
             return "image has " + image.channels() + " channels; model " + card.name() + " takes RGB (3)";
-        }
-        if (image.width() != in.width() || image.height() != in.height()) {
-            return "image is " + image.width() + "x" + image.height() + " but model " + card.name() + " expects "
-                    + in.width() + "x" + in.height();
         }
         return null;
     }
 
+    /** The size this model takes images at, and how they are brought to it. */
+    public ResizeTarget inputTarget() {
+        return target;
+    }
+
     /**
-     * Writes {@code image} into {@code target} at {@code offsetFloats} as normalised CHW floats.
+     * Writes {@code image}, brought to the model's input size by the card's resize method, into
+     * {@code target} at {@code offsetFloats} as normalised floats in the model's layout.
      *
-     * @throws IllegalArgumentException if the image does not fit the model's input
+     * @throws IllegalArgumentException if the image is not RGB
      */
     public void preprocess(Image image, float[] target, int offsetFloats) {
         String mismatch = mismatch(image);
         if (mismatch != null) {
             throw new IllegalArgumentException(mismatch);
         }
+        image = this.target.apply(image);
         ModelCard.Input in = card.input();
         byte[] px = image.pixels();
         int plane = in.width() * in.height();
-        if (image.layout() == Image.Layout.CHW) {
+        if (in.channelsLast()) {
+            if (image.layout() == Image.Layout.HWC) {
+                for (int i = 0; i < 3 * plane; i += 3) {
+                    target[offsetFloats + i] = (px[i] & 0xff) * multiplier[0] + offset[0];
+                    target[offsetFloats + i + 1] = (px[i + 1] & 0xff) * multiplier[1] + offset[1];
+                    target[offsetFloats + i + 2] = (px[i + 2] & 0xff) * multiplier[2] + offset[2];
+                }
+            } else {
+                for (int c = 0; c < 3; c++) {
+                    for (int i = 0; i < plane; i++) {
+                        target[offsetFloats + 3 * i + c] = (px[c * plane + i] & 0xff) * multiplier[c] + offset[c];
+                    }
+                }
+            }
+        } else if (image.layout() == Image.Layout.CHW) {
             for (int c = 0; c < 3; c++) {
                 float m = multiplier[c];
                 float o = offset[c];
@@ -177,7 +196,7 @@ public final class OnnxClassifier implements AutoCloseable {
             throw new IllegalArgumentException("input holds " + input.length + " floats, fewer than " + n + " images");
         }
         ModelCard.Input in = card.input();
-        long[] shape = {n, 3, in.height(), in.width()};
+        long[] shape = in.channelsLast() ? new long[] {n, in.height(), in.width(), 3} : new long[] {n, 3, in.height(), in.width()};
         int k = card.numClasses();
         try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, n * imageSize), shape);
              OrtSession.Result result = session.run(Map.of(in.name(), tensor))) {

@@ -2,6 +2,7 @@ package io.sieve.cascade.runtime;
 
 import io.sieve.images.Image;
 import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.model.ModelCard;
 import io.sieve.cascade.model.ModelException;
 import io.sieve.cascade.model.OnnxClassifier;
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ public final class Cascade implements AutoCloseable {
                 stages.add(new CascadeStage(s, last, OnnxClassifier.load(definition.cardPath(cascadeFile, s), intraOpThreads),
                         d.measure(), last ? null : d.threshold(), last ? null : d.classThresholds()));
             }
+            ModelCard.requireSameClasses(stages.stream().map(s -> s.model().card()).toList());
         } catch (RuntimeException e) {
             stages.forEach(CascadeStage::close);
             throw e;

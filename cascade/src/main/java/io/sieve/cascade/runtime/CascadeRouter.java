@@ -2,9 +2,12 @@ package io.sieve.cascade.runtime;
 
 import io.sieve.cascade.model.ModelException;
 import io.sieve.images.Image;
+import io.sieve.images.ResizeTarget;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -80,6 +83,8 @@ public final class CascadeRouter {
             trails.add(new ArrayList<>(stages.size()));
         }
         StageDecision[] decisions = new StageDecision[n];
+        // Fused stages with the same input size share one resized copy of each frame.
+        Map<ResizeTarget, Image[]> resized = new HashMap<>();
         StageFailure failure = null;
         List<StageRun> runs = new ArrayList<>();
         for (CascadeStage stage : stages) {
@@ -87,11 +92,9 @@ public final class CascadeRouter {
                 continue;
             }
             List<Integer> active = new ArrayList<>();
-            List<Image> batch = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 if (references[i] == i && decisions[i] == null) {
                     active.add(i);
-                    batch.add(images.get(i));
                 }
             }
             if (active.isEmpty()) {
@@ -99,6 +102,15 @@ public final class CascadeRouter {
             }
             List<StageDecision> made;
             try {
+                ResizeTarget target = stage.model().inputTarget();
+                Image[] atSize = resized.computeIfAbsent(target, t -> new Image[n]);
+                List<Image> batch = new ArrayList<>(active.size());
+                for (int i : active) {
+                    if (atSize[i] == null) {
+                        atSize[i] = target.apply(images.get(i));
+                    }
+                    batch.add(atSize[i]);
+                }
                 made = stage.apply(batch);
             } catch (ModelException | IllegalArgumentException e) {
                 // Every frame still undecided stops here (followers are undecided exactly while their reference is).

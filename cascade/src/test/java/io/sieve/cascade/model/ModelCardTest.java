@@ -23,8 +23,58 @@ class ModelCardTest {
     void anUnknownFieldIsAnError(@TempDir Path dir) throws Exception {
         Path card = edited(dir, "\"macs\"", "\"mcas\"");
         assertThatThrownBy(() -> ModelCard.read(card)).isInstanceOf(ModelException.class)
-                .hasMessageContaining(card.toString()).hasMessageContaining("unknown field(s) [mcas]")
-                .hasMessageContaining("missing field(s) [macs]");
+                .hasMessageContaining(card.toString()).hasMessageContaining("unknown field(s) [mcas]");
+    }
+
+    @Test
+    void paramsAndMacsAreOptionalAndTheResizeMethodDefaultsToArea(@TempDir Path dir) throws Exception {
+        ModelCard card = ModelCard.read(edited(dir, "\"params\": 282,\n  \"macs\": 0", "\"description\": \"x\""
+                .replace("description", "training") .replace("\"x\"", "{}")));
+        assertThat(card.macs()).isNull();
+        assertThat(card.params()).isNull();
+        assertThat(card.input().resizeMethod()).isEqualTo(io.sieve.images.ResizeMethod.AREA);
+        ModelCard bilinear = ModelCard.read(edited(dir, "\"layout\": \"NCHW\"", "\"layout\": \"NCHW\", \"resize\": \"bilinear\""));
+        assertThat(bilinear.input().target()).isEqualTo(new io.sieve.images.ResizeTarget(32, 32, io.sieve.images.ResizeMethod.BILINEAR));
+    }
+
+    @Test
+    void anNhwcCardReadsItsSizeFromTheMiddleDims() {
+        ModelCard card = ModelCard.read(Fixtures.card("tiny_nhwc"));
+        assertThat(card.input().channelsLast()).isTrue();
+        assertThat(card.input().width()).isEqualTo(32);
+        assertThat(card.input().channels()).isEqualTo(3);
+    }
+
+    @Test
+    void anUnknownLayoutOrResizeMethodIsAnError(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> ModelCard.read(edited(dir, "\"layout\": \"NCHW\"", "\"layout\": \"CHWN\"")))
+                .hasMessageContaining("input layout 'CHWN' is not supported (NCHW or NHWC)");
+        assertThatThrownBy(() -> ModelCard.read(edited(dir, "\"layout\": \"NCHW\"", "\"layout\": \"NHWC\"")))
+                .hasMessageContaining("is not [batch, height, width, 3] for layout NHWC");
+        assertThatThrownBy(() -> ModelCard.read(edited(dir, "\"layout\": \"NCHW\"", "\"layout\": \"NCHW\", \"resize\": \"lanczos\"")))
+                .hasMessageContaining("unknown resize method 'lanczos'");
+    }
+
+    @Test
+    void stagesWithOtherClassesAreNamed() {
+        ModelCard a = ModelCard.read(Fixtures.card("tiny_logits"));
+        java.util.List<String> classes = new java.util.ArrayList<>(a.classes());
+        java.util.Collections.swap(classes, 0, 1);
+        ModelCard b = new ModelCard("other", null, a.onnx(), a.input(), a.output(), classes, null, null, null, null, null, null, a.cardPath());
+        ModelCard.requireSameClasses(java.util.List.of(a, a));
+        assertThatThrownBy(() -> ModelCard.requireSameClasses(java.util.List.of(a, b))).isInstanceOf(ModelException.class)
+                .hasMessageContaining("model other").hasMessageContaining("same classes in the same order");
+    }
+
+    @Test
+    void aWrittenCardReadsBackEqual(@TempDir Path dir) {
+        ModelCard card = ModelCard.read(Fixtures.card("tiny_nhwc"));
+        Path copy = dir.resolve("copy.card.json");
+        card.write(copy);
+        ModelCard back = ModelCard.read(copy);
+        assertThat(back.input().shape()).isEqualTo(card.input().shape());
+        assertThat(back.classes()).isEqualTo(card.classes());
+        assertThat(back.params()).isEqualTo(card.params());
     }
 
     @Test

@@ -139,15 +139,36 @@ class OnnxClassifierTest {
     }
 
     @Test
-    void anImageOfTheWrongSizeIsRejectedWithBothSizes() {
+    void anImageOfAnotherSizeIsResizedByTheCardsMethodAndANonRgbImageIsRejected() {
         try (OnnxClassifier stage = OnnxClassifier.load(Fixtures.card("tiny_logits"), 1)) {
-            Image big = new Image(64, 48, 3, Image.Layout.HWC, new byte[64 * 48 * 3]);
-            assertThatThrownBy(() -> stage.predict(List.of(big)))
-                    .isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageContaining("64x48").hasMessageContaining("expects 32x32");
+            byte[] px = new byte[64 * 48 * 3];
+            random.nextBytes(px);
+            Image big = new Image(64, 48, 3, Image.Layout.HWC, px);
+            Image resized = io.sieve.images.Resize.to(big, 32, 32, io.sieve.images.ResizeMethod.AREA);
+            assertThat(stage.predict(List.of(big)).get(0).probabilities())
+                    .containsExactly(stage.predict(List.of(resized)).get(0).probabilities());
             Image grey = new Image(32, 32, 1, Image.Layout.HWC, new byte[32 * 32]);
+            assertThatThrownBy(() -> stage.predict(List.of(grey))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("takes RGB (3)");
             assertThat(stage.mismatch(grey)).contains("1 channels");
             assertThat(stage.mismatch(new Image(32, 32, 3, Image.Layout.CHW, new byte[32 * 32 * 3]))).isNull();
+        }
+    }
+
+    @Test
+    void anNhwcModelSeesTheSameImageAsItsNchwTwin() {
+        try (OnnxClassifier nchw = OnnxClassifier.load(Fixtures.card("tiny_logits"), 1);
+             OnnxClassifier nhwc = OnnxClassifier.load(Fixtures.card("tiny_nhwc"), 1)) {
+            List<Image> images = randomImages(6);
+            List<ClassProbabilities> expected = nchw.predict(images);
+            List<ClassProbabilities> actual = nhwc.predict(images);
+            for (int i = 0; i < images.size(); i++) {
+                float[] e = expected.get(i).probabilities();
+                float[] a = actual.get(i).probabilities();
+                for (int k = 0; k < e.length; k++) {
+                    assertThat(a[k]).isCloseTo(e[k], org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
         }
     }
 

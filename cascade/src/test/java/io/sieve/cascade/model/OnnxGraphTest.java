@@ -1,0 +1,53 @@
+package io.sieve.cascade.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class OnnxGraphTest {
+
+    static Stream<Path> zooCards() throws Exception {
+        Path zoo = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath().normalize().resolve("models/onnx");
+        return Files.list(zoo).filter(p -> p.toString().endsWith(".card.json")).sorted();
+    }
+
+    @ParameterizedTest
+    @MethodSource("zooCards")
+    void countsTheSameMacsAsTrainingDidForEveryZooModel(Path cardFile) {
+        ModelCard card = ModelCard.read(cardFile);
+        OnnxGraph graph = OnnxGraph.read(card.onnxPath());
+        assertThat(graph.inputs()).extracting(OnnxGraph.ValueInfo::name).containsExactly(card.input().name());
+        assertThat(graph.outputs()).extracting(OnnxGraph.ValueInfo::name).contains(card.output().name());
+        assertThat(graph.opsets()).containsKey("");
+        OnnxGraph.Macs macs = graph.macs(card.input().name(), card.input().shape());
+        assertThat(macs.unknownBecause()).isNull();
+        assertThat(macs.count()).isEqualTo(card.macs());
+        // The exported graph folds BatchNorm's scale and shift into the convolutions: it holds up to 2 fewer per channel.
+        assertThat(graph.parameters()).isBetween((long) (0.95 * card.params()), card.params());
+    }
+
+    @Test
+    void readsAChannelsLastInputAndTheSoftmaxAtTheEnd() {
+        OnnxGraph nhwc = OnnxGraph.read(Fixtures.card("tiny_nhwc").resolveSibling("tiny_nhwc.onnx"));
+        assertThat(nhwc.inputs().get(0).shape()).containsExactly(-1, 32, 32, 3);
+        assertThat(nhwc.inputs().get(0).elementType()).isEqualTo(OnnxGraph.ValueInfo.FLOAT);
+        // Conv 3->4, 3x3, stride 2 on 32x32: 4 * 16 * 16 outputs of 27 MACs; Linear 16->10.
+        assertThat(nhwc.macs("input", new long[] {1, 32, 32, 3}).count()).isEqualTo(4 * 16 * 16 * 27 + 160);
+        assertThat(nhwc.endsInSoftmax("scores")).isFalse();
+        assertThat(OnnxGraph.read(Fixtures.card("tiny_softmax").resolveSibling("tiny_softmax.onnx")).endsInSoftmax("scores")).isTrue();
+    }
+
+    @Test
+    void aFileThatIsNotAnOnnxModelIsRefused(@TempDir Path dir) throws Exception {
+        Path junk = dir.resolve("junk.onnx");
+        Files.writeString(junk, "definitely not protobuf");
+        assertThatThrownBy(() -> OnnxGraph.read(junk)).isInstanceOf(ModelException.class).hasMessageContaining(junk.toString());
+    }
+}

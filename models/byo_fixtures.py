@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Writes two small ONNX classifiers of colour, built with the onnx package, for the bring-your-own-model test.
+
+They tell red, green and blue pictures apart by their mean colour, which makes them predictable enough to
+check a whole cascade against, yet they look like users' models from the outside:
+  colour64.onnx   NCHW input [N, 3, 64, 64], logits: a 4x4 averaging convolution, global pooling, a slightly
+                  mis-weighted linear layer (it errs on pictures whose colours are close)
+  colour224.onnx  NHWC input [N, 224, 224, 3] (a Transpose first, as TensorFlow exports), probabilities:
+                  an 8x8 averaging convolution, global pooling, an exact linear layer and a Softmax
+Inputs are (pixel / 255 - 0.5) / 0.25.
+Run: /usr/bin/python3 models/byo_fixtures.py OUT_DIR
+"""
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def averaging_conv(kernel):
+    weights = np.zeros((3, 3, kernel, kernel), dtype=np.float32)
+    for c in range(3):
+        weights[c, c] = 1.0 / (kernel * kernel)
+    return weights
+
+
+def classifier(name, side, layout, kernel, linear, softmax):
+    dims = [None, side, side, 3] if layout == "NHWC" else [None, 3, side, side]
+    image = helper.make_tensor_value_info("image", TensorProto.FLOAT, ["batch"] + dims[1:])
+    scores = helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["batch", 3])
+    init = [numpy_helper.from_array(averaging_conv(kernel), "conv_w"),
+            numpy_helper.from_array(linear.astype(np.float32), "fc_w"),
+            numpy_helper.from_array(np.zeros(3, dtype=np.float32), "fc_b")]
+    nodes = []
+    x = "image"
+    if layout == "NHWC":
+        nodes.append(helper.make_node("Transpose", [x], ["nchw"], perm=[0, 3, 1, 2]))
+        x = "nchw"
+    nodes += [helper.make_node("Conv", [x, "conv_w"], ["pooled"], kernel_shape=[kernel, kernel], strides=[kernel, kernel]),
+              helper.make_node("GlobalAveragePool", ["pooled"], ["mean"]),
+              helper.make_node("Flatten", ["mean"], ["features"], axis=1),
+              helper.make_node("Gemm", ["features", "fc_w", "fc_b"], ["logits" if softmax else "scores"], transB=1)]
+    if softmax:
+        nodes.append(helper.make_node("Softmax", ["logits"], ["scores"], axis=1))
+    graph = helper.make_graph(nodes, name, [image], [scores], init)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="sieve-byo-fixtures")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def main():
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    centred = np.eye(3) - 1.0 / 3
+    skewed = 4.0 * centred
+    skewed[0, 1] += 1.5  # the cheap model leans towards red when green is strong
+    onnx.save(classifier("colour64", 64, "NCHW", 4, skewed, False), str(out / "colour64.onnx"))
+    onnx.save(classifier("colour224", 224, "NHWC", 8, 12.0 * centred, True), str(out / "colour224.onnx"))
+    print("wrote", out / "colour64.onnx", out / "colour224.onnx")
+
+
+if __name__ == "__main__":
+    main()
