@@ -98,7 +98,7 @@ class BringYourOwnModelIT {
         assertThat(large.macs()).isEqualTo(3L * 28 * 28 * 3 * 8 * 8 + 9);
         assertThat(large.classes()).isEqualTo(CLASSES);
         assertThat(large.measured()).containsKey("ms_per_image_batch_1");
-        assertThat(sieve("model", "add", models.resolve("colour64.onnx").toString(), "--classes", "red,green").err())
+        assertThat(sieve("model", "add", models.resolve("colour64.onnx").toString(), "--name", "two", "--classes", "red,green").err())
                 .contains("the model scores 3 classes but 2 class names were given");
 
         // calibrate on an image folder, split in half; the cascade file says what it was calibrated on.
