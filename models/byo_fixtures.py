@@ -7,10 +7,14 @@ check a whole cascade against, yet they look like users' models from the outside
                   mis-weighted linear layer (it errs on pictures whose colours are close)
   colour224.onnx  NHWC input [N, 224, 224, 3] (a Transpose first, as TensorFlow exports), probabilities:
                   an 8x8 averaging convolution, global pooling, an exact linear layer and a Softmax
-Inputs are (pixel / 255 - 0.5) / 0.25.
-Run: /usr/bin/python3 models/byo_fixtures.py OUT_DIR
+Inputs are (pixel / 255 - 0.5) / 0.25. With --images N it also writes a labelled image folder
+OUT_DIR/images/{red,green,blue}/*.png of N pictures per class (three sizes, pixel noise; the other channels come
+within a random gap of the dominant one, so some pictures are hard), as README's walk-through uses.
+Run: /usr/bin/python3 models/byo_fixtures.py OUT_DIR [--images N]
 """
-import sys
+import argparse
+import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +54,38 @@ def classifier(name, side, layout, kernel, linear, softmax):
     return model
 
 
+def write_png(path, pixels):
+    """An 8-bit RGB PNG of an (height, width, 3) uint8 array, with nothing but zlib."""
+    height, width, _ = pixels.shape
+    raw = b"".join(b"\x00" + pixels[y].tobytes() for y in range(height))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw, 6)) + chunk(b"IEND", b""))
+
+
+def write_images(root, per_class):
+    rng = np.random.default_rng(42)
+    sizes = [(96, 72), (256, 256), (320, 180)]
+    for c, name in enumerate(["red", "green", "blue"]):
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i in range(per_class):
+            width, height = sizes[i % len(sizes)]
+            dominant = 110 + rng.integers(90)
+            colour = [dominant if k == c else max(0, dominant - 2 - rng.integers(70)) for k in range(3)]
+            noise = rng.integers(-15, 16, size=(height, width, 3))
+            write_png(folder / f"{i:04d}.png", np.clip(np.array(colour) + noise, 0, 255).astype(np.uint8))
+
+
 def main():
-    out = Path(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out")
+    parser.add_argument("--images", type=int, default=0, help="pictures per class to write under OUT/images")
+    args = parser.parse_args()
+    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     centred = np.eye(3) - 1.0 / 3
     skewed = 4.0 * centred
@@ -59,6 +93,9 @@ def main():
     onnx.save(classifier("colour64", 64, "NCHW", 4, skewed, False), str(out / "colour64.onnx"))
     onnx.save(classifier("colour224", 224, "NHWC", 8, 12.0 * centred, True), str(out / "colour224.onnx"))
     print("wrote", out / "colour64.onnx", out / "colour224.onnx")
+    if args.images:
+        write_images(out / "images", args.images)
+        print("wrote", 3 * args.images, "labelled pictures under", out / "images")
 
 
 if __name__ == "__main__":

@@ -90,10 +90,19 @@ function classChart(classes, target) {
   const svg = document.getElementById('class-chart');
   svg.replaceChildren();
   if (classes.length === 0) { svg.append(el('svg:text', { x: 20, y: 120 }, 'no estimates yet (the cascade file has no calibration tables)')); return; }
-  const W = 600, L = 90, R = 20, rowH = 24;
-  const max = Math.max(...classes.map((c) => Math.max(c.high, c.predicted)), 1);
+  const W = 600, L = 90, R = 20, rowH = 24, MAX_ROWS = 20;
+  // A cascade may have hundreds of classes: show the target and the largest estimates, and say how many are left out.
+  const others = classes.filter((c) => c.name !== target).sort((a, b) => b.estimate - a.estimate);
+  const shown = classes.length <= MAX_ROWS ? classes
+    : classes.filter((c) => c.name === target).concat(others.slice(0, MAX_ROWS - (target ? 1 : 0)));
+  svg.setAttribute('viewBox', `0 0 ${W} ${Math.max(260, 14 + shown.length * rowH + (shown.length < classes.length ? rowH : 0))}`);
+  if (shown.length < classes.length) {
+    svg.append(el('svg:text', { x: 4, y: 18 + shown.length * rowH, 'font-size': 11, fill: 'var(--muted)' },
+      `and ${classes.length - shown.length} more classes with smaller estimates`));
+  }
+  const max = Math.max(...shown.map((c) => Math.max(c.high, c.predicted)), 1);
   const x = (v) => L + (W - L - R) * v / max;
-  classes.forEach((c, i) => {
+  shown.forEach((c, i) => {
     const yMid = 14 + i * rowH;
     svg.append(el('svg:text', { x: 4, y: yMid + 4, 'font-size': 12, 'font-weight': c.name === target ? 700 : 400 }, c.name));
     svg.append(el('svg:rect', { x: x(c.low), y: yMid - 6, width: Math.max(1, x(c.high) - x(c.low)), height: 12, fill: 'var(--band)' }));

@@ -75,12 +75,8 @@ final class CalibrateCommand implements Callable<Integer> {
         ModelCards modelCards = ModelCards.of(cards);
         ModelOptions.LabelledData data = options.labelled(modelCards, null);
         LabelledImages validation = data.calibration();
-        int needed = Calibrator.framesForLossBound(chosen, confidence);
-        if (validation.size() < needed) {
-            throw new IllegalArgumentException("calibration needs at least " + needed + " labelled frames for " + chosen + " at "
-                    + Math.round(100 * confidence) + "% confidence; the calibration part of " + data.provenance().get("path")
-                    + " holds " + validation.size() + ": add labelled images, give a larger --split, or allow a larger --eps");
-        }
+        // Before any model runs: a part too small for the bound fails at once.
+        Calibrator.requireEnoughFrames(chosen, confidence, validation.size(), validation.name());
         System.out.printf("Calibrating on %,d frames of %s (%s)%n", validation.size(), data.provenance().get("path"),
                 validation.name());
 

@@ -62,12 +62,13 @@ final class ModelOptions {
             throw new IllegalArgumentException("give --split or --test-data, not both");
         }
         Path source = data;
+        Path test = testData;
         double fraction = split != null ? split : DEFAULT_SPLIT;
         long splitSeed = seed;
         if (source == null && recorded != null && "image-folder".equals(recorded.get("kind"))) {
             source = Path.of((String) recorded.get("path"));
-            if (recorded.get("test_path") instanceof String recordedTest && testData == null) {
-                testData = Path.of(recordedTest);
+            if (recorded.get("test_path") instanceof String recordedTest && test == null) {
+                test = Path.of(recordedTest);
             }
             if (recorded.get("split") instanceof Number f && split == null) {
                 fraction = f.doubleValue();
@@ -78,12 +79,12 @@ final class ModelOptions {
             System.out.println("Data: " + source + ", as the cascade was calibrated (pass --data to use other data)");
         }
         if (source == null || !ImageFolder.looksLikeOne(source)) {
-            if (testData != null || split != null) {
+            if (test != null || split != null) {
                 throw new IllegalArgumentException("--test-data and --split apply to image folders; CIFAR-10 has its fixed split");
             }
             return cifar(source, cards);
         }
-        return imageFolder(source, fraction, splitSeed, cards, recorded);
+        return imageFolder(source, test, fraction, splitSeed, cards, recorded);
     }
 
     private static LabelledData cifar(Path dir, ModelCards cards) {
@@ -99,7 +100,8 @@ final class ModelOptions {
         return new LabelledData(calibration, Cifar10.test(located).inClassesOf(cards.classes(), whose), provenance);
     }
 
-    private LabelledData imageFolder(Path dir, double fraction, long splitSeed, ModelCards cards, Map<String, Object> recorded) {
+    private static LabelledData imageFolder(Path dir, Path testDir, double fraction, long splitSeed, ModelCards cards,
+                                            Map<String, Object> recorded) {
         FrameSize size = cards.frameSize();
         String whose = cards.describe();
         LabelledImages all = ImageFolder.read(dir, size.width(), size.height()).inClassesOf(cards.classes(), whose);
@@ -115,13 +117,13 @@ final class ModelOptions {
         provenance.put("sha256", all.sha256());
         provenance.put("frame_size", size.toString());
         LabelledData result;
-        if (testData != null) {
-            LabelledImages test = ImageFolder.read(testData, size.width(), size.height()).inClassesOf(cards.classes(), whose);
+        if (testDir != null) {
+            LabelledImages test = ImageFolder.read(testDir, size.width(), size.height()).inClassesOf(cards.classes(), whose);
             if (test.sha256().equals(all.sha256())) {
-                throw new IllegalArgumentException("--test-data " + testData + " holds the same images as --data " + dir
+                throw new IllegalArgumentException("--test-data " + testDir + " holds the same images as --data " + dir
                         + ": results on the calibration frames say nothing about new frames");
             }
-            provenance.put("test_path", testData.toAbsolutePath().normalize().toString());
+            provenance.put("test_path", testDir.toAbsolutePath().normalize().toString());
             provenance.put("test_sha256", test.sha256());
             result = new LabelledData(all, test, provenance);
         } else {

@@ -4,6 +4,7 @@ import io.sieve.images.LabelledImages;
 import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.client.ClusterConfig;
+import io.sieve.images.PixelEncoding;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.ListSource;
 import io.sieve.producer.ProducerRun;
@@ -103,8 +104,11 @@ final class PipelineBenchmark {
         // behind them can be written before the app starts again. The clock starts when the warm-up's
         // last prediction is read, and counts the backlog's predictions read from then on.
         SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120)).close();
+        // Frames travel as the producer would send them at this size (raw for CIFAR-10's 32x32).
+        PixelEncoding encoding = ProduceCommand.pixelEncoding(ProduceCommand.EncodingChoice.AUTO,
+                new FrameSize(frames.images().get(0).width(), frames.images().get(0).height()));
         try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), settings.framesPerRecord(),
-                Duration.ofSeconds(1))) {
+                Duration.ofSeconds(1), encoding)) {
             ProducerRun.run(cameras(WARM_UP, frames.first(WARM_UP_FRAMES), WARM_UP_FRAMES), publisher, 0, null, new AtomicBoolean(),
                     n -> { });
             ProducerRun.run(cameras("backlog", frames, frames.size()), publisher, 0, null, new AtomicBoolean(), n -> { });
@@ -121,7 +125,7 @@ final class PipelineBenchmark {
                 int count = (int) Math.min(frames.size(), Math.max(100, rate * settings.latencySeconds()));
                 Counts paced;
                 try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), settings.latencyFramesPerRecord(),
-                        settings.latencyMaxWait())) {
+                        settings.latencyMaxWait(), encoding)) {
                     Thread sender = new Thread(() -> ProducerRun.run(cameras("paced", frames, count), publisher,
                             rate / settings.cameras(), null, new AtomicBoolean(), n -> { }), "bench-paced-producer");
                     sender.start();

@@ -22,6 +22,19 @@ public final class FramePixels {
                 .setPixels(ByteBuffer.wrap(ImageCodec.encode(image, encoding, jpegQuality)));
     }
 
+    /**
+     * The buffer's bytes: its own array when the buffer is all of it (as Avro decodes a bytes field),
+     * so a raw frame's pixels are not copied; images are never written to.
+     */
+    public static byte[] payload(ByteBuffer buffer) {
+        if (buffer.hasArray() && buffer.arrayOffset() == 0 && buffer.position() == 0 && buffer.remaining() == buffer.array().length) {
+            return buffer.array();
+        }
+        byte[] copy = new byte[buffer.remaining()];
+        buffer.duplicate().get(copy);
+        return copy;
+    }
+
     public static PixelEncoding encoding(Frame frame) {
         return PixelEncoding.valueOf(frame.getEncoding().name());
     }
@@ -32,9 +45,7 @@ public final class FramePixels {
      * @throws DataException saying why when the payload does not hold the picture the frame declares
      */
     public static Image image(Frame frame) {
-        ByteBuffer buffer = frame.getPixels().duplicate();
-        byte[] payload = new byte[buffer.remaining()];
-        buffer.get(payload);
+        byte[] payload = payload(frame.getPixels());
         PixelEncoding encoding = encoding(frame);
         if (encoding != PixelEncoding.RAW && frame.getChannels() != 3) {
             throw new DataException(encoding + " frames are RGB, this one declares " + frame.getChannels() + " channels");

@@ -9,7 +9,6 @@ import io.sieve.images.ImageCodec;
 import io.sieve.images.PixelEncoding;
 import io.sieve.schemas.Prediction;
 import io.sieve.client.Topics;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -143,9 +142,7 @@ final class FrameGallery implements AutoCloseable {
         if (encoding == PixelEncoding.RAW) {
             picture = ImageCodec.encode(FramePixels.image(f), PixelEncoding.PNG, 0);
         } else {
-            ByteBuffer payload = f.getPixels().duplicate();
-            picture = new byte[payload.remaining()];
-            payload.get(picture);
+            picture = FramePixels.payload(f.getPixels());
         }
         return "data:image/" + (encoding == PixelEncoding.JPEG ? "jpeg" : "png") + ";base64," + Base64.getEncoder().encodeToString(picture);
     }

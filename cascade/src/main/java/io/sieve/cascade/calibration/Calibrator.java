@@ -65,13 +65,7 @@ public final class Calibrator {
             throw new CalibrationException("a cascade needs at least two models, got " + scores.size());
         }
         ModelCard.requireSameClasses(scores.stream().map(ModelScores::card).toList());
-        int needed = framesForLossBound(request.budget(), request.confidenceLevel());
-        if (truth.length < needed) {
-            throw new CalibrationException("calibration needs at least " + needed + " labelled frames for " + request.budget()
-                    + " at " + Math.round(100 * request.confidenceLevel()) + "% confidence (even with no mistakes, fewer frames cannot"
-                    + " bound the loss that low); " + data.getOrDefault("path", "the data") + " gives " + truth.length
-                    + ": add labelled images, use a larger calibration part (--split), or allow a larger loss");
-        }
+        requireEnoughFrames(request.budget(), request.confidenceLevel(), truth.length, String.valueOf(data.getOrDefault("path", "the data")));
         ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
         ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel());
         Outcome best = search.search(request.budget(), request.grid(), request.perClass());
@@ -126,6 +120,21 @@ public final class Calibrator {
             return 1;
         }
         return (int) Math.ceil(Math.log(1 - level) / Math.log1p(-budget.value()));
+    }
+
+    /**
+     * Refuses calibration data too small for the budget's bound, naming {@code what} it is.
+     *
+     * @throws CalibrationException saying how many frames are needed and what to do
+     */
+    public static void requireEnoughFrames(Budget budget, double level, int frames, String what) {
+        int needed = framesForLossBound(budget, level);
+        if (frames < needed) {
+            throw new CalibrationException("calibration needs at least " + needed + " labelled frames for " + budget + " at "
+                    + Math.round(100 * level) + "% confidence (even with no mistakes, fewer frames cannot bound the loss that low); "
+                    + "the calibration data (" + what + ") holds " + frames
+                    + ": add labelled images, use a larger calibration part (--split), or allow a larger loss");
+        }
     }
 
     /** JSON has no infinity: a stage that never lets a frame exit gets threshold 2, above any confidence. */
