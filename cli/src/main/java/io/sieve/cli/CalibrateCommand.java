@@ -2,6 +2,7 @@ package io.sieve.cli;
 
 import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
+import io.sieve.cascade.calibration.Guarantee;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.calibration.ModelScores;
@@ -53,6 +54,11 @@ final class CalibrateCommand implements Callable<Integer> {
     @Option(names = "--cost", defaultValue = "MS", description = "What to minimise: MS (measured model time) or MACS (default: ${DEFAULT-VALUE}).")
     Calibrator.CostUnit cost;
 
+    @Option(names = "--guarantee", defaultValue = "SEARCH_WIDE", description = {"What the budget's bound covers: SEARCH_WIDE",
+        "(the whole threshold search, exact bounds; Learn then Test) or PER_CANDIDATE (each candidate alone, normal approximation;",
+        "needed for --per-class) (default: ${DEFAULT-VALUE})."})
+    Guarantee guarantee;
+
     @Option(names = "--grid", defaultValue = "100", description = "Threshold candidates per stage (default: ${DEFAULT-VALUE}).")
     int grid;
 
@@ -82,10 +88,11 @@ final class CalibrateCommand implements Callable<Integer> {
 
         List<ModelScores> scores = options.score(cards, validation);
         Calibrator.Result result = Calibrator.calibrate(cascadeName, scores, cards, file, validation.labels(),
-                data.provenance(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid));
+                data.provenance(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid, guarantee));
         result.definition().write(file);
         print(result, scores, chosen);
         scores.forEach(s -> warnIfSeenInTraining(s, validation.labels()));
+        System.out.println("Guarantee: " + result.definition().calibration().get("guarantee"));
         System.out.println("Wrote " + file);
         return 0;
     }

@@ -1,6 +1,7 @@
 package io.sieve.cli;
 
 import io.sieve.images.LabelledImages;
+import io.sieve.cascade.calibration.Guarantee;
 import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.evaluation.Sweep;
@@ -71,13 +72,19 @@ final class EvaluateCommand implements Callable<Integer> {
         double level = definition.confidenceLevel();
         boolean perClass = definition.stages().get(0).classThresholds() != null;
         List<Sweep.Point> points = Sweep.run(validationScores, validation.labels(), testScores, test.labels(), measure, level,
-                sweep, perClass);
+                recordedGuarantee(definition), sweep, perClass);
         EvaluationReport report = EvaluationReport.of(definition, cascadeFile, test, options.batch, options.threads, run,
                 testScores, points);
         report.write(reportDir);
         System.out.println(report.summary());
         System.out.println("Report: " + reportDir.resolve("report.md"));
         return 0;
+    }
+
+    /** How the cascade's thresholds were fitted: files from before search-wide guarantees were fitted per candidate. */
+    static Guarantee recordedGuarantee(CascadeDefinition definition) {
+        return definition.calibration() != null && definition.calibration().get("guarantee_method") instanceof String method
+                ? Guarantee.valueOf(method) : Guarantee.PER_CANDIDATE;
     }
 
     /** What the cascade file says it was calibrated on, or null. */

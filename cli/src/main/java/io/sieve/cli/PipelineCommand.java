@@ -193,7 +193,7 @@ final class PipelineCommand implements Callable<Integer> {
         Path file = out.resolve("cascades/" + key + ".cascade.json");
         double level = template.confidenceLevel();
         var request = new Calibrator.Request(Budget.maxLoss(budget), level, template.stages().get(0).measure(), false,
-                Calibrator.CostUnit.MS, 100);
+                Calibrator.CostUnit.MS, 100, EvaluateCommand.recordedGuarantee(template));
         Calibrator.Result result = Calibrator.calibrate(template.name() + "-" + key, scores, cards, file,
                 validationLabels, provenance, request);
         result.definition().write(file);

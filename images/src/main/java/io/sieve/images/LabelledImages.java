@@ -31,6 +31,18 @@ public record LabelledImages(String name, List<String> classes, List<Image> imag
         return new LabelledImages(name + " (first " + k + ")", classes, images.subList(0, k), Arrays.copyOf(labels, k), sha256);
     }
 
+    /** These images followed by {@code other}'s, which must name the same classes. */
+    public LabelledImages plus(LabelledImages other) {
+        if (!other.classes.equals(classes)) {
+            throw new IllegalArgumentException(other.name + " names other classes than " + name);
+        }
+        List<Image> all = new ArrayList<>(images);
+        all.addAll(other.images);
+        int[] allLabels = Arrays.copyOf(labels, size() + other.size());
+        System.arraycopy(other.labels, 0, allLabels, size(), other.size());
+        return new LabelledImages(name + " + " + other.name, classes, all, allLabels, sha256);
+    }
+
     /** The two parts of a split: {@code first} holds the asked fraction of every class. */
     public record Split(LabelledImages first, LabelledImages second) {
     }

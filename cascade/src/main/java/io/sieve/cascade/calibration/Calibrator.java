@@ -24,7 +24,7 @@ public final class Calibrator {
 
     /** A calibration request. */
     public record Request(Budget budget, double confidenceLevel, ConfidenceMeasure measure, boolean perClass,
-                          CostUnit costUnit, int grid) {
+                          CostUnit costUnit, int grid, Guarantee guarantee) {
     }
 
     /** The chosen operating point on the validation set, and the definition to write. */
@@ -67,7 +67,7 @@ public final class Calibrator {
         ModelCard.requireSameClasses(scores.stream().map(ModelScores::card).toList());
         requireEnoughFrames(request.budget(), request.confidenceLevel(), truth.length, String.valueOf(data.getOrDefault("path", "the data")));
         ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
-        ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel());
+        ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel(), request.guarantee());
         Outcome best = search.search(request.budget(), request.grid(), request.perClass());
         int last = scores.size() - 1;
         double referenceCost = table.costs()[last];
@@ -85,8 +85,8 @@ public final class Calibrator {
                     table.reliability(t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN),
                     table.confusion(t, s, scores.get(s).card().numClasses())));
         }
-        double lossBound = best.lossUpperBound(search.z());
-        double accuracyBound = best.accuracyLowerBound(search.z());
+        double lossBound = search.lossBound(best);
+        double accuracyBound = search.accuracyBound(best);
         Map<String, Object> record = new LinkedHashMap<>();
         record.put("budget", request.budget().toString());
         record.put("confidence_level", request.confidenceLevel());
@@ -104,7 +104,9 @@ public final class Calibrator {
         record.put("expected_cost_per_frame", best.meanCost());
         record.put("last_stage_cost_per_frame", referenceCost);
         record.put("expected_speedup", referenceCost / best.meanCost());
-        record.put("guarantee", guarantee(request, search));
+        record.put("guarantee_method", request.guarantee().name());
+        record.put("test_level", search.testLevel());
+        record.put("guarantee", guarantee(request, search, truth.length));
         CascadeDefinition definition = new CascadeDefinition(name, stages, record);
         return new Result(best, lossBound, accuracyBound, referenceCost, table, definition);
     }
@@ -142,18 +144,22 @@ public final class Calibrator {
         return Double.isInfinite(threshold) ? 2.0 : threshold;
     }
 
-    private static String guarantee(Request request, ThresholdSearch search) {
+    /** The promise the thresholds come with, in one sentence (plus how it is kept). */
+    static String guarantee(Request request, ThresholdSearch search, int frames) {
         double level = 100 * request.confidenceLevel();
-        return switch (request.budget().kind()) {
-            case MAX_LOSS -> String.format("The chosen thresholds' accuracy loss against the last stage alone has a one-sided "
-                    + "%.0f%% upper confidence bound (paired normal approximation, z = %.3f) of at most the budget on the "
-                    + "validation frames; for new frames drawn like them the loss exceeds the budget with probability about "
-                    + "%.0f%% or less. The bound is computed per candidate, so choosing among many candidates makes it "
-                    + "approximate: EVALUATION.md checks it on the untouched test batch.", level, search.z(), 100 - level);
-            case MIN_ACCURACY -> String.format("The chosen thresholds' accuracy has a one-sided %.0f%% Wilson lower "
-                    + "confidence bound (z = %.3f) of at least the target on the validation frames; the bound is per "
-                    + "candidate, so the search makes it approximate: EVALUATION.md checks it on the test batch.",
-                    level, search.z());
-        };
+        String budget = request.budget().kind() == Budget.Kind.MAX_LOSS
+                ? String.format("the accuracy loss against the last stage alone is at most %.2f points", 100 * request.budget().value())
+                : String.format("the accuracy is at least %.2f%%", 100 * request.budget().value());
+        if (request.guarantee() == Guarantee.SEARCH_WIDE) {
+            return String.format("With probability at least %.0f%% over the draw of the %,d calibration frames, %s on new frames "
+                    + "from the same distribution. (Learn then Test: every candidate tested with exact Clopper-Pearson bounds, %s; "
+                    + "the cheapest candidate that passed was chosen.)", level, frames, budget,
+                    !search.usedUnionBound()
+                            ? String.format("in a fixed order along a fixed path of thresholds at level %.3g, stopping at the first that failed", search.testLevel())
+                            : String.format("over a fixed grid at level %.3g each (a union bound)", search.testLevel()));
+        }
+        return String.format("Per candidate only: %s where the chosen thresholds' one-sided %.0f%% bound (normal approximation, "
+                + "z = %.3f) on the %,d calibration frames says so; choosing among many candidates makes that bound optimistic "
+                + "(EVALUATION.md measures by how much).", budget, level, search.z(), frames);
     }
 }

@@ -31,6 +31,19 @@ public record Outcome(Thresholds thresholds, int n, int correct, int worse, int 
         return mean + Math.max(z * Math.sqrt(variance / n), worse == 0 && better == 0 ? floor : 0);
     }
 
+    /**
+     * Exact upper bound on the loss at level {@code alpha}: Clopper-Pearson on the share of frames
+     * made worse at alpha / 2, less that on the share made better at alpha / 2.
+     */
+    public double exactLossUpperBound(double alpha) {
+        return ExactBounds.lossUpper(worse, better, n, alpha);
+    }
+
+    /** Exact (Clopper-Pearson) lower bound on the accuracy at level {@code alpha}. */
+    public double exactAccuracyLowerBound(double alpha) {
+        return ExactBounds.lower(correct, n, alpha);
+    }
+
     /** Wilson-score lower confidence bound on the accuracy. */
     public double accuracyLowerBound(double z) {
         double p = accuracy();

@@ -42,6 +42,21 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         return new ScoreTable(labels, confidence, truth, costs);
     }
 
+    /** The same table restricted to {@code rows} (image indices), in that order. */
+    public ScoreTable rows(int[] rows) {
+        int[][] l = new int[stages()][rows.length];
+        float[][] conf = new float[stages()][rows.length];
+        int[] t = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            t[i] = truth[rows[i]];
+            for (int s = 0; s < stages(); s++) {
+                l[s][i] = labels[s][rows[i]];
+                conf[s][i] = confidence[s][rows[i]];
+            }
+        }
+        return new ScoreTable(l, conf, t, costs);
+    }
+
     public int stages() {
         return labels.length;
     }

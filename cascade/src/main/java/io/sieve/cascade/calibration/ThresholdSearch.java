@@ -5,43 +5,116 @@ import java.util.Arrays;
 
 /**
  * Chooses exit thresholds that minimise the expected cost per frame subject to a {@link Budget}
- * that must hold with a statistical margin: the constraint is checked on a one-sided confidence
- * bound of the validation estimate, not on the estimate itself, so that the budget holds on frames
- * the calibration never saw. All stages' thresholds are searched jointly over a grid of each
- * stage's confidence quantiles; optionally, per-class thresholds are then lowered greedily where
- * the bound still holds.
+ * that must hold with a statistical margin, so that it holds on frames the calibration never saw.
+ *
+ * <p>{@link Guarantee#SEARCH_WIDE} (the default) makes the margin cover the search itself, as
+ * "Learn then Test" does: every candidate is a hypothesis "this candidate breaks the budget",
+ * rejected only by an exact binomial bound. For a two-stage cascade the candidates are a fixed path
+ * of thresholds, fixed before any data is seen ({@link #PATH}), tested in order from the most
+ * cautious, each at the full level, stopping at the first that is not rejected (fixed-sequence
+ * testing controls the chance of any false rejection at the level). With more stages the
+ * candidates are a fixed grid and each is tested at level / candidates (a union bound). The
+ * cheapest rejected candidate is chosen.
+ *
+ * <p>{@link Guarantee#PER_CANDIDATE} searches every stage's confidence quantiles jointly with a
+ * normal-approximation bound per candidate, and may then lower per-class thresholds greedily.
  */
 public final class ThresholdSearch {
     /** Candidate combinations above which the joint grid is coarsened. */
     private static final int MAX_COMBINATIONS = 40_000;
+    /** Candidates of the union bound for cascades of three or more stages. */
+    private static final int MAX_UNION = 2_000;
+    /** Points of the fixed threshold path: 1 - (j / PATH_POINTS)^2, dense near confidence 1 where most frames are. */
+    static final int PATH_POINTS = 400;
 
     private final ScoreTable table;
     private final double z;
+    private final double delta;
+    private final Guarantee guarantee;
+    private double testLevel;
+    private boolean unionBound;
 
-    /** @param confidenceLevel one-sided level of the bound, e.g. 0.95 */
+    /** A per-candidate search. @param confidenceLevel one-sided level of the bound, e.g. 0.95 */
     public ThresholdSearch(ScoreTable table, double confidenceLevel) {
+        this(table, confidenceLevel, Guarantee.PER_CANDIDATE);
+    }
+
+    public ThresholdSearch(ScoreTable table, double confidenceLevel, Guarantee guarantee) {
         if (!(confidenceLevel >= 0.5 && confidenceLevel < 1)) {
             throw new CalibrationException("the confidence level must be in [0.5, 1), got " + confidenceLevel);
         }
         this.table = table;
         this.z = new NormalDistribution().inverseCumulativeProbability(confidenceLevel);
+        this.delta = 1 - confidenceLevel;
+        this.guarantee = guarantee;
+        this.testLevel = delta;
     }
 
     public double z() {
         return z;
     }
 
-    /** Whether an outcome satisfies the budget at the search's confidence level. */
+    public Guarantee guarantee() {
+        return guarantee;
+    }
+
+    /**
+     * The level each candidate was tested at in the last search: the full 1 - confidence for a path,
+     * that divided by the candidates for a union bound.
+     */
+    public double testLevel() {
+        return testLevel;
+    }
+
+    /** Whether the last search-wide search tested a grid with a union bound (three or more stages) rather than a path. */
+    public boolean usedUnionBound() {
+        return unionBound;
+    }
+
+    /** Whether an outcome satisfies the budget at the level the search tests candidates at. */
     public boolean feasible(Outcome outcome, Budget budget) {
-        boolean allToLastStage = outcome.exits()[table.stages() - 1] == outcome.n();
+        return guarantee == Guarantee.SEARCH_WIDE ? certified(outcome, budget, testLevel) : withinNormalBound(outcome, budget);
+    }
+
+    private boolean withinNormalBound(Outcome outcome, Budget budget) {
         return switch (budget.kind()) {
             // The last stage alone is the reference itself: its loss is 0 by definition, not an estimate.
-            case MAX_LOSS -> allToLastStage || outcome.lossUpperBound(z) <= budget.value();
+            case MAX_LOSS -> allToLastStage(outcome) || outcome.lossUpperBound(z) <= budget.value();
             case MIN_ACCURACY -> outcome.accuracyLowerBound(z) >= budget.value();
         };
     }
 
+    /** Whether the exact bounds at level {@code alpha} reject "this outcome's thresholds break the budget". */
+    private boolean certified(Outcome outcome, Budget budget, double alpha) {
+        return switch (budget.kind()) {
+            case MAX_LOSS -> allToLastStage(outcome) || outcome.exactLossUpperBound(alpha) <= budget.value();
+            case MIN_ACCURACY -> outcome.exactAccuracyLowerBound(alpha) >= budget.value();
+        };
+    }
+
+    private boolean allToLastStage(Outcome outcome) {
+        return outcome.exits()[table.stages() - 1] == outcome.n();
+    }
+
+    /** The upper bound on the chosen outcome's loss that the guarantee rests on. */
+    public double lossBound(Outcome outcome) {
+        return guarantee == Guarantee.SEARCH_WIDE ? (allToLastStage(outcome) ? 0 : outcome.exactLossUpperBound(testLevel))
+                : outcome.lossUpperBound(z);
+    }
+
+    /** The lower bound on the chosen outcome's accuracy at the level candidates were tested at. */
+    public double accuracyBound(Outcome outcome) {
+        return guarantee == Guarantee.SEARCH_WIDE ? outcome.exactAccuracyLowerBound(testLevel) : outcome.accuracyLowerBound(z);
+    }
+
     public Outcome search(Budget budget, int gridPerStage, boolean perClass) {
+        if (guarantee == Guarantee.SEARCH_WIDE) {
+            if (perClass) {
+                throw new CalibrationException("per-class thresholds are lowered by a greedy, data-driven search that no search-wide "
+                        + "guarantee covers; calibrate them with the per-candidate guarantee (--guarantee PER_CANDIDATE) or drop --per-class");
+            }
+            return table.stages() == 2 ? fixedSequence(budget) : unionBound(budget);
+        }
         int last = table.stages() - 1;
         if (budget.kind() == Budget.Kind.MIN_ACCURACY) {
             Outcome lastOnly = table.evaluate(Thresholds.of(never(last)));
@@ -76,6 +149,72 @@ public final class ThresholdSearch {
             }
         } while (next(index, grids));
         return perClass ? refinePerClass(best, budget, grids) : best;
+    }
+
+    /** The fixed path of thresholds, most cautious first: 1 - (j / points)^2 for j = 0 .. points. */
+    static double[] path(int points) {
+        double[] path = new double[points + 1];
+        for (int j = 0; j <= points; j++) {
+            double u = (double) j / points;
+            path[j] = 1 - u * u;
+        }
+        return path;
+    }
+
+    private Outcome fixedSequence(Budget budget) {
+        testLevel = delta;
+        unionBound = false;
+        Outcome best = lastStageOnly(budget);
+        for (double t : path(PATH_POINTS)) {
+            Outcome o = table.evaluate(Thresholds.of(t));
+            if (!certified(o, budget, testLevel)) {
+                break;
+            }
+            if (better(o, best)) {
+                best = o;
+            }
+        }
+        return best;
+    }
+
+    private Outcome unionBound(Budget budget) {
+        int last = table.stages() - 1;
+        int points = PATH_POINTS;
+        while (Math.pow(points + 2, last) > MAX_UNION && points > 2) {
+            points--;
+        }
+        double[] path = path(points);
+        double[][] grids = new double[last][];
+        for (int s = 0; s < last; s++) {
+            grids[s] = java.util.stream.DoubleStream.concat(Arrays.stream(path), java.util.stream.DoubleStream.of(Thresholds.NEVER))
+                    .toArray();
+        }
+        testLevel = delta / Math.pow(path.length + 1, last);
+        unionBound = true;
+        Outcome best = lastStageOnly(budget);
+        int[] index = new int[last];
+        do {
+            double[] t = new double[last];
+            for (int s = 0; s < last; s++) {
+                t[s] = grids[s][index[s]];
+            }
+            Outcome o = table.evaluate(Thresholds.of(t));
+            if (certified(o, budget, testLevel) && better(o, best)) {
+                best = o;
+            }
+        } while (next(index, grids));
+        return best;
+    }
+
+    /** The first hypothesis of either procedure: the last stage alone, which a minimum-accuracy budget must already pass. */
+    private Outcome lastStageOnly(Budget budget) {
+        Outcome lastOnly = table.evaluate(Thresholds.of(never(table.stages() - 1)));
+        if (!certified(lastOnly, budget, testLevel)) {
+            throw new CalibrationException(String.format("target accuracy %.2f%% cannot be guaranteed: the last stage alone reaches "
+                    + "%.2f%% on these frames, with an exact lower bound of %.2f%%", 100 * budget.value(), 100 * lastOnly.accuracy(),
+                    100 * lastOnly.exactAccuracyLowerBound(testLevel)));
+        }
+        return lastOnly;
     }
 
     /** Greedily lowers single (stage, class) thresholds while the budget's bound still holds. */

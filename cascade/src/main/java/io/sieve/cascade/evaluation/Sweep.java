@@ -5,6 +5,7 @@ import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.calibration.Calibrator;
 import io.sieve.cascade.calibration.Outcome;
 import io.sieve.cascade.calibration.ScoreTable;
+import io.sieve.cascade.calibration.Guarantee;
 import io.sieve.cascade.calibration.ThresholdSearch;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import java.util.ArrayList;
@@ -25,12 +26,13 @@ public final class Sweep {
     }
 
     public static List<Point> run(List<ModelScores> validation, int[] validationTruth, List<ModelScores> test, int[] testTruth,
-                                  ConfidenceMeasure measure, double confidenceLevel, List<Double> epsValues, boolean perClass) {
+                                  ConfidenceMeasure measure, double confidenceLevel, Guarantee guarantee, List<Double> epsValues,
+                                  boolean perClass) {
         ScoreTable testTable = Calibrator.table(test, measure, Calibrator.CostUnit.MS, testTruth);
         ScoreTable scored = Calibrator.table(validation, measure, Calibrator.CostUnit.MS, validationTruth);
         // Both tables are costed with the test run's timings, so points compare like with like.
         ScoreTable validationTable = new ScoreTable(scored.labels(), scored.confidence(), validationTruth, testTable.costs());
-        ThresholdSearch search = new ThresholdSearch(validationTable, confidenceLevel);
+        ThresholdSearch search = new ThresholdSearch(validationTable, confidenceLevel, guarantee);
         List<Point> points = new ArrayList<>();
         for (double eps : epsValues) {
             Outcome fitted = search.search(Budget.maxLoss(eps), 100, perClass);
@@ -39,7 +41,7 @@ public final class Sweep {
             for (int s = 0; s < rates.length; s++) {
                 rates[s] = onTest.exitRate(s);
             }
-            points.add(new Point(eps, fitted.thresholds().global(), rates, fitted.loss(), fitted.lossUpperBound(search.z()),
+            points.add(new Point(eps, fitted.thresholds().global(), rates, fitted.loss(), search.lossBound(fitted),
                     onTest.accuracy(), onTest.loss(), onTest.meanCost()));
         }
         return points;
