@@ -91,7 +91,7 @@ final class CalibrateCommand implements Callable<Integer> {
                 data.provenance(), new Calibrator.Request(chosen, confidence, measure, perClass, cost, grid, guarantee));
         result.definition().write(file);
         print(result, scores, chosen);
-        scores.forEach(s -> warnIfSeenInTraining(s, validation.labels()));
+        scores.forEach(s -> seenInTrainingWarning(s, validation.labels()).ifPresent(w -> System.err.println(System.lineSeparator() + w)));
         System.out.println("Guarantee: " + result.definition().calibration().get("guarantee"));
         System.out.println("Wrote " + file);
         return 0;
@@ -102,20 +102,21 @@ final class CalibrateCommand implements Callable<Integer> {
      * reports has most likely been trained on them; its confidence is then higher than on new
      * frames, and thresholds fitted on them let more wrong answers exit than the budget allows.
      */
-    static void warnIfSeenInTraining(ModelScores scores, int[] truth) {
+    static java.util.Optional<String> seenInTrainingWarning(ModelScores scores, int[] truth) {
         Double heldOut = scores.card().testAccuracy() != null ? scores.card().testAccuracy() : scores.card().validationAccuracy();
         if (heldOut == null) {
-            return;
+            return java.util.Optional.empty();
         }
         double onCalibration = scores.accuracy(truth);
         double margin = Math.max(0.02, 3 * Math.sqrt(heldOut * (1 - heldOut) / truth.length));
-        if (onCalibration - heldOut > margin) {
-            System.err.printf("%nWarning: model %s is %.2f%% accurate on these calibration frames but its card states %.2f%% on held-out"
-                    + " data.%nIt was most likely trained on (some of) them. Calibrate on labelled images the models have never seen:"
-                    + " on frames%nfrom training, models are more confident and more often right than on new frames, so the thresholds"
-                    + " let more%nwrong answers exit than the budget allows and the promised bound does not hold.%n",
-                    scores.name(), 100 * onCalibration, 100 * heldOut);
+        if (onCalibration - heldOut <= margin) {
+            return java.util.Optional.empty();
         }
+        return java.util.Optional.of(String.format("Warning: model %s is %.2f%% accurate on these calibration frames but its card states"
+                + " %.2f%% on held-out data.%nIt was most likely trained on (some of) them. Calibrate on labelled images the models have"
+                + " never seen: on frames%nfrom training, models are more confident and more often right than on new frames, so the"
+                + " thresholds let more%nwrong answers exit than the budget allows and the promised bound does not hold.",
+                scores.name(), 100 * onCalibration, 100 * heldOut));
     }
 
     private void print(Calibrator.Result result, List<ModelScores> scores, Budget chosen) {

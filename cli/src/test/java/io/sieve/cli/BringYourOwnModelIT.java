@@ -35,11 +35,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -155,25 +151,20 @@ class BringYourOwnModelIT {
             try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(50), encoding)) {
                 ProducerRun.run(List.of(source), publisher, 0, null, new AtomicBoolean(), n -> { });
             }
-            assertThat(predictions(platform, topics, prefix, test.size())).isEqualTo(expected);
+            assertThat(predictions(platform, topics, test.size())).isEqualTo(expected);
         }
     }
 
     /** Every frame's label by sequence; fails on a second prediction for any frame. */
-    private static Map<Long, Integer> predictions(PlatformConfig platform, Topics topics, String prefix, int frames) {
+    private static Map<Long, Integer> predictions(PlatformConfig platform, Topics topics, int frames) {
         Map<Long, Integer> actual = new HashMap<>();
-        try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, platform.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, prefix + "check",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = PredictionCounts.consumer(platform, topics.predictions().valueSerde().deserializer())) {
             consumer.subscribe(List.of(topics.predictions().name()));
-            var deserializer = topics.predictions().valueSerde().deserializer();
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             long quietUntil = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    Prediction p = deserializer.deserialize(r.topic(), r.value());
+                for (ConsumerRecord<String, Prediction> r : consumer.poll(Duration.ofMillis(200))) {
+                    Prediction p = r.value();
                     assertThat(actual.put(p.getSequence(), p.getLabel())).as("second prediction for frame %d", p.getSequence()).isNull();
                     assertThat(p.getLabelName().toString()).isEqualTo(CLASSES.get(p.getLabel()));
                 }

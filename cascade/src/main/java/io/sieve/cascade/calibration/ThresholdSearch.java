@@ -136,18 +136,7 @@ public final class ThresholdSearch {
         for (int s = 0; s < last; s++) {
             grids[s] = candidates(table.confidence()[s], perStage);
         }
-        Outcome best = table.evaluate(Thresholds.of(never(last)));
-        int[] index = new int[last];
-        do {
-            double[] t = new double[last];
-            for (int s = 0; s < last; s++) {
-                t[s] = grids[s][index[s]];
-            }
-            Outcome o = table.evaluate(Thresholds.of(t));
-            if (feasible(o, budget) && better(o, best)) {
-                best = o;
-            }
-        } while (next(index, grids));
+        Outcome best = cheapestOnGrid(grids, table.evaluate(Thresholds.of(never(last))), o -> withinNormalBound(o, budget));
         return perClass ? refinePerClass(best, budget, grids) : best;
     }
 
@@ -191,15 +180,20 @@ public final class ThresholdSearch {
         }
         testLevel = delta / Math.pow(path.length + 1, last);
         unionBound = true;
-        Outcome best = lastStageOnly(budget);
-        int[] index = new int[last];
+        return cheapestOnGrid(grids, lastStageOnly(budget), o -> certified(o, budget, testLevel));
+    }
+
+    /** The cheapest outcome that {@code passes} among every combination of the stages' grids, or {@code start}. */
+    private Outcome cheapestOnGrid(double[][] grids, Outcome start, java.util.function.Predicate<Outcome> passes) {
+        Outcome best = start;
+        int[] index = new int[grids.length];
         do {
-            double[] t = new double[last];
-            for (int s = 0; s < last; s++) {
+            double[] t = new double[grids.length];
+            for (int s = 0; s < grids.length; s++) {
                 t[s] = grids[s][index[s]];
             }
             Outcome o = table.evaluate(Thresholds.of(t));
-            if (certified(o, budget, testLevel) && better(o, best)) {
+            if (passes.test(o) && better(o, best)) {
                 best = o;
             }
         } while (next(index, grids));
