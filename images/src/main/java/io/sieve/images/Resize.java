@@ -58,6 +58,9 @@ public final class Resize {
      * of microseconds (BENCHMARKS.md, frame encodings).
      */
     private static Image areaAverage(Samples s, int x0, int y0, int cw, int ch, int width, int height) {
+        if (cw % width == 0 && ch % height == 0) {
+            return blockAverage(s, x0, y0, cw / width, ch / height, width, height);
+        }
         int channels = s.channels();
         Coverage across = Coverage.of(cw, width);
         Coverage down = Coverage.of(ch, height);
@@ -97,6 +100,43 @@ public final class Resize {
                     sum += down.weight[weights + k] * rows[at];
                 }
                 out[o + i] = (byte) Math.min(255, Math.round(sum));
+            }
+        }
+        return new Image(width, height, channels, Image.Layout.HWC, out);
+    }
+
+    /**
+     * The area average when both factors are whole numbers (224 to 32, 96 to 32, 64 to 32): every
+     * output pixel is the rounded mean of its own fx x fy block, summed in integers.
+     */
+    private static Image blockAverage(Samples s, int x0, int y0, int fx, int fy, int width, int height) {
+        int channels = s.channels();
+        int pixelStride = s.planar() ? 1 : channels;
+        int rowStride = s.planar() ? s.width() : s.width() * channels;
+        int planeStride = s.planar() ? s.width() * s.height() : 1;
+        byte[] px = s.px();
+        byte[] out = new byte[width * height * channels];
+        int area = fx * fy;
+        int half = area / 2;
+        int[] sums = new int[width * channels];
+        for (int oy = 0; oy < height; oy++) {
+            java.util.Arrays.fill(sums, 0);
+            for (int dy = 0; dy < fy; dy++) {
+                int rowBase = (y0 + oy * fy + dy) * rowStride + x0 * pixelStride;
+                for (int c = 0; c < channels; c++) {
+                    int at = rowBase + c * planeStride;
+                    for (int ox = 0; ox < width; ox++) {
+                        int sum = 0;
+                        for (int dx = 0; dx < fx; dx++, at += pixelStride) {
+                            sum += px[at] & 0xff;
+                        }
+                        sums[ox * channels + c] += sum;
+                    }
+                }
+            }
+            int o = oy * width * channels;
+            for (int i = 0; i < sums.length; i++) {
+                out[o + i] = (byte) ((sums[i] + half) / area);
             }
         }
         return new Image(width, height, channels, Image.Layout.HWC, out);

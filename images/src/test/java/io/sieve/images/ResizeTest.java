@@ -29,6 +29,15 @@ class ResizeTest {
     }
 
     @Test
+    void aFractionalFactorWeighsTheSourcePixelsByHowMuchOfThemEachOutputCovers() {
+        // 5 -> 2: output 0 covers pixels 0, 1 and half of 2; output 1 the other half of 2, then 3 and 4.
+        Image ramp = grey(5, 1, (x, y) -> 50 * x);
+        Image out = Resize.to(ramp, 2, 1, ResizeMethod.AREA);
+        assertThat(out.pixels()[0] & 0xff).isEqualTo(40);
+        assertThat(out.pixels()[3] & 0xff).isEqualTo(160);
+    }
+
+    @Test
     void aWidePictureIsCroppedToItsCentreNotStretched() {
         // 96x32: left third 10, middle third 200, right third 50; the square crop keeps only the middle.
         Image wide = grey(96, 32, (x, y) -> x < 32 ? 10 : x < 64 ? 200 : 50);
@@ -62,8 +71,32 @@ class ResizeTest {
         Image planar = new Image(8, 8, 3, Image.Layout.CHW, planes);
         for (ResizeMethod m : ResizeMethod.values()) {
             assertThat(Resize.to(planar, 3, 5, m).pixels()).as(m.name()).isEqualTo(Resize.to(interleaved, 3, 5, m).pixels());
+            assertThat(Resize.to(planar, 4, 2, m).pixels()).as(m.name() + ", whole factors").isEqualTo(Resize.to(interleaved, 4, 2, m).pixels());
         }
         assertThat(Resize.to(planar, 8, 8, ResizeMethod.BILINEAR)).isSameAs(planar);
+    }
+
+    @Test
+    void wholeFactorBlocksAverageLikeTheGeneralAreaAverage() {
+        java.util.Random random = new java.util.Random(9);
+        byte[] px = new byte[224 * 224 * 3];
+        random.nextBytes(px);
+        Image frame = new Image(224, 224, 3, Image.Layout.HWC, px);
+        // 224 -> 32 takes the whole-factor path; 224 -> 31 the general one. 7x7 blocks by hand:
+        Image blocks = Resize.to(frame, 32, 32, ResizeMethod.AREA);
+        for (int oy : new int[] {0, 13, 31}) {
+            for (int ox : new int[] {0, 20, 31}) {
+                for (int c = 0; c < 3; c++) {
+                    int sum = 0;
+                    for (int y = 7 * oy; y < 7 * oy + 7; y++) {
+                        for (int x = 7 * ox; x < 7 * ox + 7; x++) {
+                            sum += px[3 * (y * 224 + x) + c] & 0xff;
+                        }
+                    }
+                    assertThat(blocks.pixels()[3 * (oy * 32 + ox) + c] & 0xff).isEqualTo((sum + 24) / 49);
+                }
+            }
+        }
     }
 
     @Test
