@@ -71,8 +71,8 @@ final class GuaranteeCheckCommand implements Callable<Integer> {
         for (GuaranteeCheck.Result r : results) {
             double scale = 100;
             System.out.printf("| %s | %d (%.1f%%, promised at most %.0f%%) | %.2f | %.2f | %.2fx |%n", r.guarantee(), r.broken(),
-                    100 * r.brokenShare(), 100 * (1 - confidence), scale * r.median(r.testLosses()),
-                    scale * r.quantile(r.testLosses(), loss ? 0.95 : 0.05), r.median(r.speedups()));
+                    100 * r.brokenShare(), 100 * (1 - confidence), scale * r.medianTestLoss(),
+                    scale * r.testLossQuantile(loss ? 0.95 : 0.05), r.medianSpeedup());
         }
         return 0;
     }

@@ -40,6 +40,21 @@ record ModelCards(List<ModelCard> cards) {
         return new FrameSize(largest.width(), largest.height());
     }
 
+    /**
+     * {@code name} if it is one of these classes (null stays null: every class).
+     *
+     * @param whose what to call the cascade in the message
+     */
+    String requireClass(String name, String whose) {
+        List<String> classes = classes();
+        if (name != null && !classes.contains(name)) {
+            throw new IllegalArgumentException("unknown class '" + name + "': " + whose + " knows "
+                    + (classes.size() <= 30 ? String.join(", ", classes) : String.join(", ", classes.subList(0, 30)) + " and "
+                    + (classes.size() - 30) + " more"));
+        }
+        return name;
+    }
+
     /** What to call these cards in messages. */
     String describe() {
         return "model(s) " + String.join(", ", cards.stream().map(ModelCard::name).toList());

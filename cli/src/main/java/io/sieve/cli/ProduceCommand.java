@@ -119,7 +119,7 @@ final class ProduceCommand implements Callable<Integer> {
         cards = ModelCards.ofCascade(cascade);
         frameSize = size != null ? FrameSize.parse(size) : cards.frameSize();
         PixelEncoding pixels = pixelEncoding(encoding, frameSize);
-        String target = QueryLifecycleCommand.validClass(this.target, cascade);
+        String target = cards.requireClass(this.target, "the cascade " + cascade.getFileName());
         ClusterConfig cluster = clusterOptions.load();
         Brokers.requireReachable(cluster);
         StreamAppConfig settings = StreamAppConfig.from(cluster, SieveHome.path());

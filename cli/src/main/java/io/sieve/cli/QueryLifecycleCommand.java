@@ -40,18 +40,9 @@ final class QueryLifecycleCommand {
         return id;
     }
 
-    /** {@code name} if it is one of the cascade's classes (or null: every class). */
+    /** {@code name} if it is one of the cascade's classes (or null: every class); the cascade is read only for a name. */
     static String validClass(String name, Path cascade) {
-        if (name == null) {
-            return null;
-        }
-        List<String> classes = ModelCards.ofCascade(cascade).classes();
-        if (!classes.contains(name)) {
-            throw new IllegalArgumentException("unknown class '" + name + "': the cascade " + cascade.getFileName() + " knows "
-                    + (classes.size() <= 30 ? String.join(", ", classes) : String.join(", ", classes.subList(0, 30)) + " and "
-                    + (classes.size() - 30) + " more"));
-        }
-        return name;
+        return name == null ? null : ModelCards.ofCascade(cascade).requireClass(name, "the cascade " + cascade.getFileName());
     }
 
     @Command(name = "start", mixinStandardHelpOptions = true, description = "Start a query (frames are sent by `sieve produce --query`, or come live).")

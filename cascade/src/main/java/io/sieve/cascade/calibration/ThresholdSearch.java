@@ -178,7 +178,7 @@ public final class ThresholdSearch {
             grids[s] = java.util.stream.DoubleStream.concat(Arrays.stream(path), java.util.stream.DoubleStream.of(Thresholds.NEVER))
                     .toArray();
         }
-        testLevel = delta / Math.pow(path.length + 1, last);
+        testLevel = delta / Math.pow(grids[0].length, last);
         unionBound = true;
         return cheapestOnGrid(grids, lastStageOnly(budget), o -> certified(o, budget, testLevel));
     }

@@ -27,17 +27,28 @@ public final class GuaranteeCheck {
             return (double) broken / splits;
         }
 
-        public double median(double[] values) {
-            double[] sorted = values.clone();
-            Arrays.sort(sorted);
-            return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        public double medianTestLoss() {
+            return quantile(testLosses, 0.5);
         }
 
-        public double quantile(double[] values, double q) {
-            double[] sorted = values.clone();
-            Arrays.sort(sorted);
-            return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+        public double medianSpeedup() {
+            return quantile(speedups, 0.5);
         }
+
+        /** The {@code q} quantile of the test losses (or accuracies, for a minimum-accuracy budget). */
+        public double testLossQuantile(double q) {
+            return quantile(testLosses, q);
+        }
+    }
+
+    /** The {@code q} quantile of {@code values}, the median of the middle two for q = 0.5 and an even count. */
+    static double quantile(double[] values, double q) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        if (q == 0.5 && sorted.length % 2 == 0) {
+            return (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     }
 
     /**
