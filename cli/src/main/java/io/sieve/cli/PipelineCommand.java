@@ -184,7 +184,7 @@ final class PipelineCommand implements Callable<Integer> {
         Path file = out.resolve("cascades/" + name + "-alone.cascade.json");
         String relative = file.toAbsolutePath().getParent().relativize(card.toAbsolutePath()).toString();
         var stage = new CascadeDefinition.StageDefinition(relative, template.stages().get(0).measure(), null, null, null, null, null);
-        new CascadeDefinition(name + "-alone", List.of(stage), null).write(file);
+        new CascadeDefinition(name + "-alone", List.of(stage), null, null).write(file);
         return file;
     }
 

@@ -92,7 +92,7 @@ final class FixtureCascade {
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_logits.card.json").toString(),
                         ConfidenceMeasure.MAX_PROBABILITY, threshold, null, null, reliability, confusion),
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_softmax.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, reliability, confusion)), null);
+                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, reliability, confusion)), null, null);
         Path file = dir.resolve("fixture.cascade.json");
         definition.write(file);
         return file;

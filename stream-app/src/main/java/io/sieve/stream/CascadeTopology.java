@@ -47,11 +47,12 @@ public final class CascadeTopology {
      *
      * @param filter      the difference filter stage 0 applies within each batch (threshold 0 = off)
      * @param eagerCommit the shortest time between early commits while the stages keep up (zero = off; see {@link StageProcessor})
+     * @param auditRate   the share of early-decided frames the last stage labels too, where a query names none (0 = off)
      */
     public static Topology buildStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                       DifferenceFilter filter, Duration eagerCommit, MeterRegistry meters, Clock clock) {
+                                       DifferenceFilter filter, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
         addQueryStates(builder, topics, null);
-        addStages(builder, topics, stages, selected, filter, eagerCommit, meters, clock);
+        addStages(builder, topics, stages, selected, filter, eagerCommit, auditRate, meters, clock);
         return builder.build();
     }
 
@@ -81,7 +82,7 @@ public final class CascadeTopology {
     }
 
     private static void addStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                  DifferenceFilter filter, Duration eagerCommit, MeterRegistry meters, Clock clock) {
+                                  DifferenceFilter filter, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -103,7 +104,8 @@ public final class CascadeTopology {
             // Raw bytes in: the stage decodes them itself, so that a bad record becomes a dead letter.
             KStream<String, Routed> routed = builder.stream(input.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
                             .withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter, eagerCommit), Named.as(name));
+                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter, eagerCommit,
+                            auditRate), Named.as(name));
             var branches = routed.split(Named.as("route-" + name + "-"));
             branches.branch((k, v) -> v instanceof Routed.Decided, Branched.withConsumer(decided -> decided
                     .mapValues(v -> ((Routed.Decided) v).prediction(), Named.as(name + "-prediction"))

@@ -1,8 +1,10 @@
 package io.sieve.stream;
 
+import io.sieve.cascade.estimate.AuditEstimate;
 import io.sieve.cascade.estimate.LagOneAutocorrelation;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.schemas.AuditState;
 import io.sieve.schemas.AutocorrelationState;
 import io.sieve.schemas.EstimateState;
 import io.sieve.schemas.QueryAggregateState;
@@ -34,18 +36,21 @@ final class QueryAggregate {
     final LagOneAutocorrelation targetAutocorrelation;
     /** null when the cascade has no calibration tables. */
     final OnlineEstimate estimate;
+    /** What the live audit's pairs say, without the calibration tables. */
+    final AuditEstimate audit;
 
-    private QueryAggregate(int stages, LagOneAutocorrelation autocorrelation, OnlineEstimate estimate) {
+    private QueryAggregate(int stages, LagOneAutocorrelation autocorrelation, OnlineEstimate estimate, AuditEstimate audit) {
         this.framesIn = new long[stages];
         this.decided = new long[stages];
         this.inferenceMicros = new double[stages];
         this.targetAutocorrelation = autocorrelation;
         this.estimate = estimate;
+        this.audit = audit;
     }
 
     static QueryAggregate empty(List<StageCalibration> calibration, int stages, int classes) {
         return new QueryAggregate(stages, new LagOneAutocorrelation(),
-                calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes));
+                calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes), new AuditEstimate(classes));
     }
 
     byte[] encode() {
@@ -56,9 +61,12 @@ final class QueryAggregate {
                     nested(s.predictedByStage()), boxed(s.predicted()), s.labelled(), s.correct());
         }
         LagOneAutocorrelation.State a = targetAutocorrelation.state();
+        AuditEstimate.State u = audit.state();
+        AuditState auditState = new AuditState(u.frames(), u.early(), u.unauditable(), u.audited(), u.sumWeight(), u.disagreementSum(),
+                u.disagreementsAudited(), boxed(u.classSum()), boxed(u.predicted()), boxed(u.gainedAudited()), boxed(u.lostAudited()));
         QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, finalState, seen, firstDecidedMillis,
-                lastDecidedMillis, boxed(framesIn), boxed(decided), Arrays.stream(inferenceMicros).boxed().toList(),
-                new AutocorrelationState(a.pairs(), a.sumX(), a.sumXX(), a.sumXY(), a.previous()), estimateState);
+                lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros),
+                new AutocorrelationState(a.pairs(), a.sumX(), a.sumXX(), a.sumXY(), a.previous()), estimateState, auditState);
         try {
             ByteBuffer buffer = state.toByteBuffer();
             byte[] bytes = new byte[buffer.remaining()];
@@ -99,10 +107,26 @@ final class QueryAggregate {
                 throw unreadable(queryId, mismatch.getMessage());
             }
         }
+        AuditEstimate audit = new AuditEstimate(classes);
+        AuditState u = state.getAudit();
+        if (u != null) {
+            try {
+                audit = AuditEstimate.restore(classes, new AuditEstimate.State(u.getFrames(), u.getEarly(), u.getUnauditable(),
+                        u.getAudited(), u.getSumWeight(), u.getDisagreementSum(), u.getDisagreementsAudited(), unboxedDoubles(u.getClassSum()),
+                        unboxed(u.getPredicted()), unboxed(u.getGainedAudited()), unboxed(u.getLostAudited())));
+            } catch (IllegalArgumentException mismatch) {
+                throw unreadable(queryId, mismatch.getMessage());
+            }
+        } else if (state.getFramesSeen() > 0) {
+            // Counted before the audit existed: those frames had no chance of an audit, and the estimate says so.
+            long seen = state.getFramesSeen();
+            audit = AuditEstimate.restore(classes, new AuditEstimate.State(seen, seen, seen, 0, 0, 0, 0, new double[classes],
+                    new long[classes], new long[classes], new long[classes]));
+        }
         AutocorrelationState a = state.getTargetAutocorrelation();
         QueryAggregate agg = new QueryAggregate(stages,
                 new LagOneAutocorrelation(new LagOneAutocorrelation.State(a.getPairs(), a.getSumX(), a.getSumXx(), a.getSumXy(),
-                        a.getPrevious())), estimate);
+                        a.getPrevious())), estimate, audit);
         agg.expected = state.getExpectedFrames();
         agg.targetClass = state.getTargetClass();
         agg.live = state.getLive();
@@ -126,6 +150,14 @@ final class QueryAggregate {
 
     private static List<Long> boxed(long[] values) {
         return Arrays.stream(values).boxed().toList();
+    }
+
+    private static List<Double> boxed(double[] values) {
+        return Arrays.stream(values).boxed().toList();
+    }
+
+    private static double[] unboxedDoubles(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     private static List<List<Long>> nested(long[][] values) {

@@ -1,8 +1,10 @@
 package io.sieve.stream;
 
+import io.sieve.cascade.estimate.AuditEstimate;
 import io.sieve.cascade.estimate.Interval;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
@@ -139,6 +141,13 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         if (agg.estimate != null && p.getDecidingStage() >= 0) {
             agg.estimate.add(p.getDecidingStage(), p.getConfidence(), p.getLabel(), p.getTrueLabel());
         }
+        if (p.getLabel() >= 0 && p.getLabel() < classNames.size()) {
+            boolean early = p.getDecidingStage() != stageModels.size() - 1;
+            StageResult audit = p.getAudit();
+            Integer lastLabel = !early ? Integer.valueOf(p.getLabel())
+                    : audit != null && audit.getLabel() >= 0 && audit.getLabel() < classNames.size() ? Integer.valueOf(audit.getLabel()) : null;
+            agg.audit.add(p.getLabel(), early, p.getAuditRate(), lastLabel);
+        }
         int target = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
         if (target >= 0) {
             agg.targetAutocorrelation.observe(p.getLabel() == target ? 1 : 0);
@@ -183,6 +192,25 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                 .setEtaSeconds(agg.expected != null && fps > 0 && agg.finalState == null ? Math.max(0, agg.expected - agg.seen) / fps : null)
                 .setTargetClass(agg.targetClass)
                 .setEmittedTime(now);
+        AuditEstimate audit = agg.audit;
+        Long auditPopulation = agg.live || agg.expected == null ? null : Math.max(agg.expected, agg.seen);
+        boolean audited = audit.frames() > 0 && audit.valid();
+        if (audit.frames() > 0) {
+            AuditProgress.Builder report = AuditProgress.newBuilder()
+                    .setEarlyDecided(audit.earlyDecided())
+                    .setAudited(audit.audited())
+                    .setDisagreements(audit.disagreementsAudited())
+                    .setScope(auditPopulation == null ? "frames seen so far" : "all " + auditPopulation + " frames of the query");
+            if (audited) {
+                Interval disagreement = audit.disagreement(auditPopulation, Interval.Z95);
+                report.setDisagreement(disagreement.estimate()).setDisagreementLow(disagreement.low()).setDisagreementHigh(disagreement.high());
+            } else {
+                report.setNote(audit.unauditable() + " of " + audit.earlyDecided() + " frames decided before the last stage could not be "
+                        + "audited (audit rate 0, or the last stage failed on them): Sieve cannot tell how often the last stage would "
+                        + "have answered otherwise");
+            }
+            progress.setAudit(report.build());
+        }
         OnlineEstimate estimate = agg.estimate;
         if (estimate != null && estimate.decisions() > 0) {
             double designEffect = agg.live ? agg.targetAutocorrelation.designEffect() : 1;
@@ -193,7 +221,13 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             List<ClassEstimate> classes = new ArrayList<>();
             for (int k = 0; k < classNames.size(); k++) {
                 Interval count = estimate.classCount(k, population, Interval.Z95, designEffect);
-                classes.add(new ClassEstimate(k, classNames.get(k), estimate.predicted(k), count.estimate(), count.low(), count.high()));
+                ClassEstimate.Builder c = ClassEstimate.newBuilder().setLabel(k).setName(classNames.get(k)).setPredicted(estimate.predicted(k))
+                        .setEstimate(count.estimate()).setLow(count.low()).setHigh(count.high());
+                if (audited) {
+                    Interval byLastStage = audit.classCount(k, auditPopulation, Interval.Z95);
+                    c.setAuditedEstimate(byLastStage.estimate()).setAuditedLow(byLastStage.low()).setAuditedHigh(byLastStage.high());
+                }
+                classes.add(c.build());
             }
             progress.setClasses(classes);
         }

@@ -100,7 +100,8 @@ public final class SieveStreamApp implements AutoCloseable {
             StateDirectory.claim(config.stateDir(), config.applicationId() + QUERIES_APPLICATION_SUFFIX, clusterId);
             Clock clock = Clock.systemUTC();
             instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
-                    new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()), meters, clock), streamsProperties(cluster, config, config.applicationId())));
+                    new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()),
+                    cascade.definition().effectiveAuditRate(), meters, clock), streamsProperties(cluster, config, config.applicationId())));
             if (config.aggregates(selected)) {
                 var aggregation = new CascadeTopology.Aggregation(StageCalibration.of(cascade.definition()), Duration.ofMillis(config.progressMillis()),
                         config.partitions());

@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * One stage's meters: frames in, exited (decided here), passed on, dead-lettered, and the model
- * time per frame. Exposed as {@code sieve_stage_*} on the Prometheus endpoint.
+ * One stage's meters: frames in, exited (decided here), passed on, audited (labelled by the last
+ * stage beside an earlier stage's answer), dead-lettered, and the model time per frame. Exposed as {@code sieve_stage_*} on the Prometheus endpoint.
  */
 final class StageMetrics {
     private final MeterRegistry registry;
@@ -21,6 +21,7 @@ final class StageMetrics {
     private final DistributionSummary batchSize;
     private final Counter skippedAborted;
     private final Counter reused;
+    private final Counter audited;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
     StageMetrics(MeterRegistry registry, int stage, String model) {
@@ -40,14 +41,19 @@ final class StageMetrics {
         this.reused = Counter.builder("sieve.stage.frames.reused")
                 .description("frames that took an earlier frame's result through the difference filter")
                 .tags("stage", this.stage, "model", model).register(registry);
+        this.audited = Counter.builder("sieve.stage.frames.audited")
+                .description("frames decided by an earlier stage that this (last) stage labelled for the live audit")
+                .tags("stage", this.stage, "model", model).register(registry);
         this.batchSize = DistributionSummary.builder("sieve.stage.batch.frames").description("frames per model call")
                 .tags("stage", this.stage, "model", model).register(registry);
     }
 
-    void batch(int frames, int exitedFrames, long microsPerFrame) {
-        framesIn.increment(frames);
+    /** A model call on {@code frames} frames: {@code auditedFrames} of them labelled for the audit, the rest to be decided. */
+    void batch(int frames, int exitedFrames, int auditedFrames, long microsPerFrame) {
+        framesIn.increment(frames - auditedFrames);
         exited.increment(exitedFrames);
-        passed.increment(frames - exitedFrames);
+        passed.increment(frames - auditedFrames - exitedFrames);
+        audited.increment(auditedFrames);
         batchSize.record(frames);
         for (int i = 0; i < frames; i++) {
             inferenceMicros.record(microsPerFrame);

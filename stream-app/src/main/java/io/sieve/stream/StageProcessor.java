@@ -4,6 +4,7 @@ import io.sieve.client.QueryClient;
 import io.sieve.client.FramePixels;
 import io.sieve.images.DataException;
 import io.sieve.images.Image;
+import io.sieve.cascade.runtime.AuditCoin;
 import io.sieve.cascade.runtime.CascadeRouter;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.cascade.runtime.StageDecision;
@@ -51,6 +52,12 @@ import org.slf4j.LoggerFactory;
  * batch is a subset of the record's frames, so nothing is buffered across records and exactly-once
  * needs no extra state.
  *
+ * <p>The live audit: a frame an early stage decides may be picked (a seeded coin per frame, at the
+ * query's or the cascade's rate) to be labelled by the last stage too. Its answer stays the early
+ * stage's; it joins the last stage's batch when that stage runs here, and otherwise travels on to
+ * the last stage's topic with its deciding result in its trail and its chance of being picked, and
+ * only then becomes a prediction, with the last stage's result beside the answer.
+ *
  * <p>Under exactly-once a prediction becomes visible when its transaction commits, so while the
  * stages keep up with live frames the commit interval is most of the latency; but each commit
  * blocks the stream thread for broker round trips, which costs throughput while there is a backlog.
@@ -74,12 +81,16 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final String queryStatesStore;
     private final DifferenceFilter filter;
     private final long eagerCommitMillis;
+    private final double auditRate;
     private long lastEagerCommitMillis = Long.MIN_VALUE / 2;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
-    /** @param stages consecutive stages of the cascade, cheapest first, with one metrics object each */
+    /**
+     * @param stages    consecutive stages of the cascade, cheapest first, with one metrics object each
+     * @param auditRate the share of early-decided frames the last stage labels too, unless a query asks for another
+     */
     StageProcessor(List<CascadeStage> stages, Deserializer<FrameBatch> decoder, List<StageMetrics> metrics, Clock clock,
-                   String queryStatesStore, DifferenceFilter filter, Duration eagerCommit) {
+                   String queryStatesStore, DifferenceFilter filter, Duration eagerCommit, double auditRate) {
         if (stages.isEmpty() || stages.size() != metrics.size()) {
             throw new IllegalArgumentException("one metrics object per stage needed, got " + stages.size() + " stages and "
                     + metrics.size() + " metrics");
@@ -92,6 +103,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         this.queryStatesStore = queryStatesStore;
         this.filter = filter;
         this.eagerCommitMillis = eagerCommit.toMillis();
+        this.auditRate = auditRate;
     }
 
     /** Whether to commit now, after a record {@code ageMillis} old, {@code sinceLastMillis} after the last early commit. */
@@ -105,13 +117,27 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         queryStates = context.getStateStore(queryStatesStore);
     }
 
-    /** Frames of an aborted query are dropped before any model time is spent on them. */
-    private boolean aborted(Frame frame) {
+    private QueryCommand queryOf(Frame frame) {
         if (frame.getQueryId() == null) {
-            return false;
+            return null;
         }
         ValueAndTimestamp<QueryCommand> state = queryStates.get(frame.getQueryId());
-        return state != null && state.value().getAction() == QueryAction.ABORT;
+        return state == null ? null : state.value();
+    }
+
+    /** The chance a frame decided here before the last stage has of being audited: its query's rate, or the cascade's. */
+    private double auditRateOf(QueryCommand query) {
+        return query != null && query.getAuditRate() != null ? query.getAuditRate() : auditRate;
+    }
+
+    /** A frame an earlier instance decided and picked for the audit: its trail holds the result that exited. */
+    private static StageResult decidedBefore(Frame frame) {
+        for (StageResult result : frame.getEarlierStages()) {
+            if (result.getExited()) {
+                return result;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -152,8 +178,13 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         }
         List<Frame> frames = new ArrayList<>(batch.getFrames().size());
         List<Image> images = new ArrayList<>(batch.getFrames().size());
+        List<QueryCommand> queries = new ArrayList<>(batch.getFrames().size());
+        boolean lastStageHere = stages.get(stages.size() - 1).isLast();
+        boolean earlyStageHere = !stages.get(0).isLast();
         for (Frame frame : batch.getFrames()) {
-            if (aborted(frame)) {
+            QueryCommand query = queryOf(frame);
+            if (query != null && query.getAction() == QueryAction.ABORT) {
+                // Frames of an aborted query are dropped before any model time is spent on them.
                 metrics.get(0).skippedAborted();
                 continue;
             }
@@ -177,15 +208,37 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             }
             frames.add(frame);
             images.add(image);
+            queries.add(query);
         }
         if (frames.isEmpty()) {
             return;
         }
-        int[] references = references(frames, images, firstStage == 0 && filter.enabled());
-        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references);
+        boolean[] passengers = new boolean[frames.size()];
+        for (int i = 0; i < frames.size(); i++) {
+            passengers[i] = decidedBefore(frames.get(i)) != null;
+        }
+        int[] references = references(frames, images, passengers, firstStage == 0 && filter.enabled());
+        CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[frames.size()];
+        double[] auditRates = new double[frames.size()];
+        for (int i = 0; i < frames.size(); i++) {
+            Frame frame = frames.get(i);
+            QueryCommand query = queries.get(i);
+            if (passengers[i]) {
+                tasks[i] = CascadeRouter.FrameTask.AUDIT_ONLY;
+                auditRates[i] = frame.getAuditRate();
+                continue;
+            }
+            // Only a frame that may be decided before the last stage's own run on it can need an audit: one an early stage
+            // here may decide, or a follower, which takes another frame's answer.
+            auditRates[i] = earlyStageHere || references[i] != i ? auditRateOf(query) : 0;
+            boolean picked = AuditCoin.picked(auditRates[i], query == null ? 0 : query.getSeed(), frame.getQueryId(),
+                    frame.getCameraId(), frame.getSequence());
+            tasks[i] = picked ? CascadeRouter.FrameTask.DECIDE_AND_AUDIT : CascadeRouter.FrameTask.DECIDE;
+        }
+        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references, tasks);
         for (CascadeRouter.StageRun run : routing.runs()) {
             StageMetrics stageMetrics = metricsOf(run.stage().index());
-            stageMetrics.batch(run.frames(), run.exited(), run.microsPerFrame());
+            stageMetrics.batch(run.frames(), run.exited(), run.audited(), run.microsPerFrame());
             stageMetrics.reused(run.followersDecided());
         }
         List<Frame> unsure = new ArrayList<>();
@@ -194,23 +247,32 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             CascadeRouter.FrameRoute route = routing.frames().get(i);
             List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
             for (StageDecision d : route.trail()) {
-                trail.add(new StageResult(d.stage(), d.model(), d.label(), d.confidence(), d.micros(), d.exits()));
+                trail.add(result(d));
             }
+            StageResult deciding = decidedBefore(frame);
             if (route.failed()) {
                 CascadeStage failed = route.failure().stage();
                 reject(record, source, Rejection.ofFrame(failed.index(), "model failure", route.failure().reason(), frame));
+                continue;
             } else if (route.followed()) {
                 StageDecision d = route.decision();
-                trail.add(new StageResult(FILTER_STAGE, FILTER_MODEL, d.label(), d.confidence(), 0L, true));
-                context().forward(record.withKey(frame.getCameraId())
-                        .withValue(new Routed.Decided(prediction(frame, FILTER_STAGE, FILTER_MODEL, d, trail))));
+                deciding = new StageResult(FILTER_STAGE, FILTER_MODEL, d.label(), d.confidence(), 0L, true);
+                trail.add(deciding);
             } else if (route.decided()) {
-                StageDecision d = route.decision();
-                context().forward(record.withKey(frame.getCameraId())
-                        .withValue(new Routed.Decided(prediction(frame, d.stage(), d.model(), d, trail))));
-            } else {
+                deciding = trail.get(trail.size() - 1);
+            } else if (deciding == null) {
                 Long follows = references[i] == i ? null : frames.get(references[i]).getSequence();
                 unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).setFollows(follows).build());
+                continue;
+            }
+            boolean decidedByLastStage = lastStageHere && deciding.getStage() == stages.get(stages.size() - 1).index();
+            double rate = decidedByLastStage ? 0 : auditRates[i];
+            switch (route.auditStatus()) {
+                case PENDING -> unsure.add(Frame.newBuilder(frame).setEarlierStages(trail).setFollows(null).setAuditRate(rate).build());
+                case DONE -> decided(record, frame, deciding, trail, rate, result(route.audit()));
+                // The coin picked it but no label came: it counts as a frame the audit could not reach, not as an agreement.
+                case FAILED -> decided(record, frame, deciding, trail, 0, null);
+                case NONE -> decided(record, frame, deciding, trail, rate, null);
             }
         }
         routing.failure().ifPresent(failure -> LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(),
@@ -242,13 +304,13 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
      * on marks each frame that barely differs from an earlier one of the batch as its follower; later
      * stages keep the links frames arrive with, as long as the reference came along.
      */
-    private int[] references(List<Frame> frames, List<Image> images, boolean filterHere) {
+    private int[] references(List<Frame> frames, List<Image> images, boolean[] passengers, boolean filterHere) {
         if (filterHere) {
             return filter.references(images);
         }
         Map<Long, Integer> position = new HashMap<>();
         for (int i = 0; i < frames.size(); i++) {
-            if (frames.get(i).getFollows() == null) {
+            if (frames.get(i).getFollows() == null && !passengers[i]) {
                 position.put(frames.get(i).getSequence(), i);
             }
         }
@@ -264,22 +326,31 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         return metrics.get(stage - stages.get(0).index());
     }
 
-    private Prediction prediction(Frame frame, int decidingStage, String model, StageDecision decision, List<StageResult> trail) {
-        return Prediction.newBuilder()
+    private static StageResult result(StageDecision d) {
+        return new StageResult(d.stage(), d.model(), d.label(), d.confidence(), d.micros(), d.exits());
+    }
+
+    /** Forwards the frame's prediction: the answer of {@code deciding}, with the audit's result beside it, if any. */
+    private void decided(Record<String, byte[]> record, Frame frame, StageResult deciding, List<StageResult> trail, double auditRate,
+                         StageResult audit) {
+        Prediction prediction = Prediction.newBuilder()
                 .setCameraId(frame.getCameraId())
                 .setSequence(frame.getSequence())
                 .setCaptureTime(frame.getCaptureTime())
                 .setQueryId(frame.getQueryId())
                 .setQueryPosition(frame.getQueryPosition())
-                .setDecidingStage(decidingStage)
-                .setModel(model)
-                .setLabel(decision.label())
-                .setLabelName(decision.label() < classNames.size() ? classNames.get(decision.label()) : "")
-                .setConfidence(decision.confidence())
+                .setDecidingStage(deciding.getStage())
+                .setModel(deciding.getModel())
+                .setLabel(deciding.getLabel())
+                .setLabelName(deciding.getLabel() < classNames.size() ? classNames.get(deciding.getLabel()) : "")
+                .setConfidence(deciding.getConfidence())
                 .setStages(trail)
                 .setTrueLabel(frame.getLabel())
                 .setDecidedTime(Instant.now(clock))
+                .setAuditRate(auditRate)
+                .setAudit(audit)
                 .build();
+        context().forward(record.withKey(frame.getCameraId()).withValue(new Routed.Decided(prediction)));
     }
 
     /** What cannot be processed: a whole record (its payload kept) or one frame of it. */

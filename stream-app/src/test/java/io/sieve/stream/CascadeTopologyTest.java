@@ -7,6 +7,7 @@ import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.images.Image;
 import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.runtime.AuditCoin;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.cascade.runtime.StageDecision;
@@ -42,6 +43,7 @@ class CascadeTopologyTest {
     private final Random random = new Random(3);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private DifferenceFilter filter = new DifferenceFilter(0);
+    private double auditRate = 0;
     private PipelineDriver driver;
 
     @AfterEach
@@ -158,6 +160,74 @@ class CascadeTopologyTest {
     }
 
     @Test
+    void auditedFramesKeepTheirEarlyAnswerAndCarryTheLastStagesLabelAsInProcess() {
+        List<Frame> frames = frames("cam-8", 200, 32);
+        auditRate = 0.3;
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", medianConfidence(frames)), last(1, "tiny_softmax"));
+        driver.pipe(0, "cam-8", encode(new FrameBatch("cam-8", frames)));
+        List<Prediction> predictions = driver.predictions();
+        assertThat(predictions).hasSize(200);
+        List<Image> images = frames.stream().map(CascadeTopologyTest::image).toList();
+        List<StageDecision> byLastStage = stages.get(1).apply(images);
+        List<List<StageDecision>> inProcess = new Cascade("in-process", stages, null).classify(images);
+        List<Prediction> early = predictions.stream().filter(p -> p.getDecidingStage() == 0).toList();
+        List<Prediction> audited = early.stream().filter(p -> p.getAudit() != null).toList();
+        // A seeded coin per frame: about 30% of the early answers, and the same frames on every run.
+        assertThat(audited.size()).isBetween((int) (0.15 * early.size()), (int) (0.45 * early.size()));
+        assertThat(audited).allSatisfy(p -> {
+            assertThat(p.getAudit().getStage()).isEqualTo(1);
+            assertThat(p.getAudit().getLabel()).isEqualTo(byLastStage.get((int) p.getSequence()).label());
+            assertThat(p.getAuditRate()).isEqualTo(0.3);
+            assertThat(AuditCoin.picked(0.3, 0, null, "cam-8", p.getSequence())).isTrue();
+        });
+        assertThat(early).allSatisfy(p -> assertThat(p.getAuditRate()).isEqualTo(0.3));
+        assertThat(early.stream().filter(p -> p.getAudit() == null))
+                .allSatisfy(p -> assertThat(AuditCoin.picked(0.3, 0, null, "cam-8", p.getSequence())).isFalse());
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 1))
+                .isNotEmpty().allSatisfy(p -> {
+                    assertThat(p.getAudit()).isNull();
+                    assertThat(p.getAuditRate()).isZero();
+                });
+        for (Prediction p : predictions) {
+            List<StageDecision> trail = inProcess.get((int) p.getSequence());
+            assertThat(p.getLabel()).isEqualTo(trail.get(trail.size() - 1).label());
+            assertThat(p.getStages()).hasSize(trail.size());
+        }
+        assertThat(meters.get("sieve.stage.frames.audited").tag("stage", "1").counter().count()).isEqualTo(audited.size());
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "1").counter().count()).isEqualTo(200 - early.size());
+    }
+
+    @Test
+    void aFrameAuditedAcrossInstancesTravelsToTheLastStageAndIsPredictedOnceThere() {
+        List<Frame> frames = frames("cam-9", 100, 32);
+        auditRate = 1;
+        double threshold = medianConfidence(frames);
+        startDriver(Set.of(0), stage(0, "tiny_logits", threshold), last(1, "tiny_softmax"));
+        var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
+        driver.pipe(0, "cam-9", encode(new FrameBatch("cam-9", frames)));
+        assertThat(driver.predictions()).as("every early answer waits for its audit").isEmpty();
+        List<Frame> passed = hop.readValuesToList().stream().flatMap(b -> b.getFrames().stream()).toList();
+        assertThat(passed).hasSize(100);
+        List<Frame> passengers = passed.stream().filter(f -> f.getEarlierStages().get(0).getExited()).toList();
+        assertThat(passengers).isNotEmpty().allSatisfy(f -> assertThat(f.getAuditRate()).isEqualTo(1.0));
+        driver.close();
+
+        PipelineDriver last = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, meters);
+        driver = last;
+        last.pipe(1, new FrameBatch("cam-9", passed));
+        List<Prediction> predictions = last.predictions();
+        assertThat(predictions).hasSize(100);
+        List<StageDecision> byLastStage = stages.get(1).apply(frames.stream().map(CascadeTopologyTest::image).toList());
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 0)).hasSize(passengers.size()).allSatisfy(p -> {
+            assertThat(p.getModel()).isEqualTo("tiny_logits");
+            assertThat(p.getConfidence()).isGreaterThanOrEqualTo((float) threshold);
+            assertThat(p.getAudit().getLabel()).isEqualTo(byLastStage.get((int) p.getSequence()).label());
+            assertThat(p.getStages()).hasSize(1);
+        });
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 1)).allSatisfy(p -> assertThat(p.getAudit()).isNull());
+    }
+
+    @Test
     void anApplicationRunningOnlyTheExpensiveStageReadsItsTopic() {
         startDriver(Set.of(1), stage(0, "tiny_logits", 0.5), last(1, "tiny_softmax"));
         List<Frame> frames = frames("cam-3", 10, 32);
@@ -252,7 +322,7 @@ class CascadeTopologyTest {
         Topics unreachable = new Topics("", "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7");
         stages.add(stage(0, "tiny_logits", 0.5));
         stages.add(last(1, "tiny_softmax"));
-        driver = new PipelineDriver(unreachable, stages, Set.of(0, 1), new DifferenceFilter(0), null, new SimpleMeterRegistry());
+        driver = new PipelineDriver(unreachable, stages, Set.of(0, 1), new DifferenceFilter(0), 0, null, new SimpleMeterRegistry());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> driver.pipe(0, "cam-6", new byte[] {0, 0, 0, 0, 7, 2, 4, 6}))
                 .hasStackTraceContaining("schema registry unavailable")
                 .hasStackTraceContaining(String.valueOf(closedPort));
@@ -283,7 +353,7 @@ class CascadeTopologyTest {
 
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
         stages.addAll(Arrays.asList(cascade));
-        driver = new PipelineDriver(topics, stages, selected, filter, null, meters);
+        driver = new PipelineDriver(topics, stages, selected, filter, auditRate, null, meters);
     }
 
     private CascadeStage stage(int index, String model, double threshold) {

@@ -46,12 +46,12 @@ final class PipelineDriver implements AutoCloseable {
     private final List<Prediction> predictions = new ArrayList<>();
 
     /** @param aggregation the control path's settings, or null to run the data path alone (an instance running only later stages) */
-    PipelineDriver(Topics topics, List<CascadeStage> cascade, Set<Integer> selected, DifferenceFilter filter,
+    PipelineDriver(Topics topics, List<CascadeStage> cascade, Set<Integer> selected, DifferenceFilter filter, double auditRate,
                    CascadeTopology.Aggregation aggregation, MeterRegistry meters) {
         this.topics = topics;
         ClusterConfig cluster = ClusterConfig.embeddedDefaults();
         StreamAppConfig config = StreamAppConfig.from(cluster, Path.of("."));
-        Topology data = CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade, selected, filter, Duration.ZERO, meters,
+        Topology data = CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade, selected, filter, Duration.ZERO, auditRate, meters,
                 Clock.systemUTC());
         this.stages = new TopologyTestDriver(data, testProperties(SieveStreamApp.streamsProperties(cluster, config, "data-path")));
         this.stagePredictions = output(stages, topics.predictions().name(), topics.predictions().valueSerde().deserializer());

@@ -56,7 +56,7 @@ class QueryTopologyTest {
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
         var aggregation = new CascadeTopology.Aggregation(calibration, Duration.ofMillis(500), 1);
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), aggregation, meters);
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, aggregation, meters);
         progress = driver.progress();
     }
 

@@ -107,7 +107,7 @@ public final class Calibrator {
         record.put("guarantee_method", request.guarantee().name());
         record.put("test_level", search.testLevel());
         record.put("guarantee", guarantee(request, search, truth.length));
-        CascadeDefinition definition = new CascadeDefinition(name, stages, record);
+        CascadeDefinition definition = new CascadeDefinition(name, stages, record, null);
         return new Result(best, lossBound, accuracyBound, referenceCost, table, definition);
     }
 

@@ -18,17 +18,46 @@ import java.util.Optional;
  *
  * <p>A frame may follow another frame of the batch (the difference filter found it nearly equal):
  * a follower never runs a model; it takes its reference's decision at whichever stage that is made.
+ *
+ * <p>A frame picked for the live audit keeps the decision of the stage it exits at, and also goes
+ * to the last stage, in the same batch as the frames still undecided there, so that its label can
+ * be recorded beside the answer. Where the last stage is not among the given stages the audit is
+ * left pending, for the instance that runs it.
  */
 public final class CascadeRouter {
     private CascadeRouter() {
     }
 
+    /** What a frame asks of the stages. */
+    public enum FrameTask {
+        /** Decide it. */
+        DECIDE,
+        /** Decide it, and if a stage before the last decides it, have the last stage label it too. */
+        DECIDE_AND_AUDIT,
+        /** Decided by an earlier instance and picked for the audit: only the last stage's label is wanted. */
+        AUDIT_ONLY
+    }
+
+    /** Where a frame's audit stands. */
+    public enum AuditStatus {
+        /** Not asked for, or not needed (the last stage decided the frame). */
+        NONE,
+        /** The last stage labelled the frame: {@link FrameRoute#audit()}. */
+        DONE,
+        /** Asked for, but the last stage is not among the stages given. */
+        PENDING,
+        /** Asked for, but the last stage's model failed on the batch; the frame's decision stands. */
+        FAILED
+    }
+
     /**
      * What became of one frame: the decisions of the stages it ran through itself (in order), the
      * decision that let it exit (its own, or its reference's when {@code followed}; null while
-     * undecided or after a failure), and the failure that stopped it, if any.
+     * undecided, after a failure, and for a frame decided before it came), the failure that stopped
+     * it, if any, and its audit: the last stage's decision on it when done.
      */
-    public record FrameRoute(List<StageDecision> trail, StageDecision decision, boolean followed, StageFailure failure) {
+    public record FrameRoute(List<StageDecision> trail, StageDecision decision, boolean followed, StageFailure failure,
+                             AuditStatus auditStatus, StageDecision audit) {
         public boolean decided() {
             return decision != null;
         }
@@ -42,8 +71,11 @@ public final class CascadeRouter {
     public record StageFailure(CascadeStage stage, String reason) {
     }
 
-    /** One stage's work on one batch: frames it ran the model on, how many of them exited, followers it decided, model time. */
-    public record StageRun(CascadeStage stage, int frames, int exited, int followersDecided, long microsPerFrame) {
+    /**
+     * One stage's work on one batch: frames it ran the model on (audited ones included), how many of
+     * them exited, followers it decided, frames it labelled for the audit, model time.
+     */
+    public record StageRun(CascadeStage stage, int frames, int exited, int followersDecided, int audited, long microsPerFrame) {
     }
 
     /**
@@ -53,11 +85,13 @@ public final class CascadeRouter {
     public record Routing(List<FrameRoute> frames, List<StageRun> runs, Optional<StageFailure> failure) {
     }
 
-    /** Routes a batch with no followers. */
+    /** Routes a batch with no followers and no audit. */
     public static Routing route(List<CascadeStage> stages, List<Image> images) {
         int[] self = new int[images.size()];
         Arrays.setAll(self, i -> i);
-        return route(stages, images, self);
+        FrameTask[] tasks = new FrameTask[images.size()];
+        Arrays.fill(tasks, FrameTask.DECIDE);
+        return route(stages, images, self, tasks);
     }
 
     /**
@@ -65,24 +99,28 @@ public final class CascadeRouter {
      * not be the cascade's last stage).
      *
      * @param references {@code references[i]} is the frame whose decision frame {@code i} takes: {@code i}
-     *                   itself, or a frame that is its own reference
+     *                   itself, or a frame that is its own reference and is to be decided here
+     * @param tasks      what each frame asks for
      */
-    public static Routing route(List<CascadeStage> stages, List<Image> images, int[] references) {
+    public static Routing route(List<CascadeStage> stages, List<Image> images, int[] references, FrameTask[] tasks) {
         int n = images.size();
-        if (references.length != n) {
-            throw new IllegalArgumentException(references.length + " references for " + n + " frames");
+        if (references.length != n || tasks.length != n) {
+            throw new IllegalArgumentException(references.length + " references and " + tasks.length + " tasks for " + n + " frames");
         }
         for (int i = 0; i < n; i++) {
             int r = references[i];
-            if (r < 0 || r >= n || references[r] != r) {
+            if (r < 0 || r >= n || references[r] != r || (r != i && tasks[r] == FrameTask.AUDIT_ONLY)) {
                 throw new IllegalArgumentException("frame " + i + " follows frame " + r + ", which is not a reference of this batch");
             }
         }
+        boolean lastStageHere = stages.get(stages.size() - 1).isLast();
+        int lastIndex = lastStageHere ? stages.get(stages.size() - 1).index() : -1;
         List<List<StageDecision>> trails = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             trails.add(new ArrayList<>(stages.size()));
         }
         StageDecision[] decisions = new StageDecision[n];
+        StageDecision[] audits = new StageDecision[n];
         // Fused stages with the same input size share one resized copy of each frame.
         Map<ResizeTarget, Image[]> resized = new HashMap<>();
         StageFailure failure = null;
@@ -93,12 +131,13 @@ public final class CascadeRouter {
             }
             List<Integer> active = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                if (references[i] == i && decisions[i] == null) {
+                boolean undecided = tasks[i] != FrameTask.AUDIT_ONLY && references[i] == i && decisions[i] == null;
+                if (undecided || (stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex))) {
                     active.add(i);
                 }
             }
             if (active.isEmpty()) {
-                break;
+                continue;
             }
             List<StageDecision> made;
             try {
@@ -118,9 +157,15 @@ public final class CascadeRouter {
                 break;
             }
             int exited = 0;
+            int audited = 0;
             for (int a = 0; a < active.size(); a++) {
                 int i = active.get(a);
                 StageDecision d = made.get(a);
+                if (stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex)) {
+                    audits[i] = d;
+                    audited++;
+                    continue;
+                }
                 trails.get(i).add(d);
                 if (d.exits()) {
                     decisions[i] = d;
@@ -134,13 +179,29 @@ public final class CascadeRouter {
                     followers++;
                 }
             }
-            runs.add(new StageRun(stage, active.size(), exited, followers, made.isEmpty() ? 0 : made.get(0).micros()));
+            runs.add(new StageRun(stage, active.size(), exited, followers, audited, made.isEmpty() ? 0 : made.get(0).micros()));
         }
         List<FrameRoute> routes = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
+            AuditStatus audit = audits[i] != null ? AuditStatus.DONE
+                    : !auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex) ? AuditStatus.NONE
+                    : failure != null || lastStageHere ? AuditStatus.FAILED
+                    : AuditStatus.PENDING;
+            boolean undecided = decisions[i] == null && tasks[i] != FrameTask.AUDIT_ONLY;
             routes.add(new FrameRoute(List.copyOf(trails.get(i)), decisions[i], references[i] != i && decisions[i] != null,
-                    decisions[i] == null ? failure : null));
+                    undecided ? failure : null, audit, audits[i]));
         }
         return new Routing(routes, runs, Optional.ofNullable(failure));
+    }
+
+    /**
+     * Whether the frame wants the last stage's label beside an answer that is not the last stage's
+     * own on it: decided before the last stage (whose index is {@code lastIndex}, -1 when it is not
+     * among the stages routed), or a follower, which takes another frame's answer whichever stage
+     * gives it (at the last stage every reference is decided, so its followers are asked for there).
+     */
+    private static boolean auditWanted(FrameTask task, StageDecision decision, boolean follower, int lastIndex) {
+        return task == FrameTask.AUDIT_ONLY || (task == FrameTask.DECIDE_AND_AUDIT
+                && (decision != null ? follower || decision.stage() != lastIndex : follower && lastIndex >= 0));
     }
 }

@@ -62,9 +62,9 @@ class CascadeTest {
 
     @Test
     void theConfidenceLevelIsTheRecordedOneOrTheCalibratorsDefault() {
-        assertThat(new CascadeDefinition("recorded", List.of(), java.util.Map.of("confidence_level", 0.95)).confidenceLevel())
+        assertThat(new CascadeDefinition("recorded", List.of(), java.util.Map.of("confidence_level", 0.95), null).confidenceLevel())
                 .isEqualTo(0.95);
-        assertThat(new CascadeDefinition("by hand", List.of(), null).confidenceLevel())
+        assertThat(new CascadeDefinition("by hand", List.of(), null, null).confidenceLevel())
                 .isEqualTo(io.sieve.cascade.definition.CascadeDefinition.DEFAULT_CONFIDENCE_LEVEL);
     }
 
@@ -88,7 +88,7 @@ class CascadeTest {
                 new CascadeDefinition.StageDefinition(fixtures + "/tiny_logits.card.json", ConfidenceMeasure.MAX_PROBABILITY,
                         threshold, null, null, null, null),
                 new CascadeDefinition.StageDefinition(fixtures + "/tiny_softmax.card.json", ConfidenceMeasure.MAX_PROBABILITY,
-                        null, null, null, null, null)), null);
+                        null, null, null, null, null)), null, null);
         Path file = dir.resolve("test.cascade.json");
         definition.write(file);
         return file;
