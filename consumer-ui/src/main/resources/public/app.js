@@ -58,6 +58,13 @@ function renderDetail() {
   const target = q.classes.find((c) => c.name === q.target);
   document.getElementById('target-answer').textContent = target
     ? `${q.target}: ${num(target.estimate)} [${num(target.low)}, ${num(target.high)}]` : (q.target || 'all classes');
+  const audit = document.getElementById('audit-disagreement');
+  audit.textContent = !q.audit ? '–' : q.audit.disagreement === null ? 'cannot tell'
+    : `${pct(q.audit.disagreement)} [${pct(q.audit.low)}, ${pct(q.audit.high)}]`;
+  audit.title = !q.audit ? '' : q.audit.note
+    || `${num(q.audit.audited)} of ${num(q.audit.earlyDecided)} early answers checked by the last stage, ${num(q.audit.disagreements)} differently; about ${q.audit.scope}`;
+  document.getElementById('audit-target').textContent = target && target.audited !== null && target.audited !== undefined
+    ? `${q.target}: ${num(target.audited)} [${num(target.auditedLow)}, ${num(target.auditedHigh)}]` : '–';
   accuracyChart(q.history || []);
   classChart(q.classes || [], q.target);
   stagesTable(q.stages || []);

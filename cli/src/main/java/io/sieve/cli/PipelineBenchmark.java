@@ -47,12 +47,14 @@ final class PipelineBenchmark {
     }
 
     /**
+     * @param expensiveCalls    frames the expensive model ran on: those it decided and those it labelled for the live audit
+     * @param auditCalls        of them, the audits
      * @param decisionP50Millis capture to the stage's decision (the rest of the latency is waiting for the
      *                          transaction to commit and the consumer to read)
      * @param threadBusy        Kafka Streams' process-ratio at the end of the latency phase: the share of its
      *                          recent time the stream thread spent processing records
      */
-    record ThroughKafka(double framesPerSecond, double accuracy, long expensiveCalls, long predictions,
+    record ThroughKafka(double framesPerSecond, double accuracy, long expensiveCalls, long auditCalls, long predictions,
                         double latencyRate, int latencyFrames, double p50Millis, double p99Millis, double maxMillis,
                         double decisionP50Millis, double decisionP99Millis, double threadBusy) {
     }
@@ -134,7 +136,7 @@ final class PipelineBenchmark {
                 }
                 double[] latencies = paced.latenciesMillis();
                 double[] toDecision = paced.toDecision.stream().mapToDouble(Double::doubleValue).toArray();
-                return new ThroughKafka(fps, backlog.accuracy(), backlog.expensive, backlog.read, rate, count,
+                return new ThroughKafka(fps, backlog.accuracy(), backlog.expensive, backlog.audits, backlog.read, rate, count,
                         BenchCommand.percentile(latencies, 50), BenchCommand.percentile(latencies, 99),
                         Arrays.stream(latencies).max().orElse(0), BenchCommand.percentile(toDecision, 50),
                         BenchCommand.percentile(toDecision, 99), processRatio(app));
@@ -172,6 +174,7 @@ final class PipelineBenchmark {
         long read;
         long correct;
         long expensive;
+        long audits;
         long lastReadNanos;
         /** When the warm-up's last prediction was read, and how many of this phase's had been read by then. */
         long clockStartNanos;
@@ -238,6 +241,10 @@ final class PipelineBenchmark {
                     counts.read++;
                     counts.correct += p.getLabel() == frames.labels()[frame] ? 1 : 0;
                     counts.expensive += expensiveModel.equals(p.getModel()) ? 1 : 0;
+                    if (p.getAudit() != null && expensiveModel.equals(p.getAudit().getModel())) {
+                        counts.expensive++;
+                        counts.audits++;
+                    }
                     if (phase.equals("paced")) {
                         counts.latencies.add((double) (readAtMillis - p.getCaptureTime().toEpochMilli()));
                         counts.toDecision.add((double) (p.getDecidedTime().toEpochMilli() - p.getCaptureTime().toEpochMilli()));

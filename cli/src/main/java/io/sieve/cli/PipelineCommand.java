@@ -43,6 +43,10 @@ final class PipelineCommand implements Callable<Integer> {
             description = "Cascade whose models (cheapest first) and confidence measure are benchmarked; thresholds are refitted per --eps (default: ${DEFAULT-VALUE}).")
     Path cascade;
 
+    @Option(names = "--audit-rate", description = "Live audit share of the cascades' early-decided frames, labelled by the "
+            + "expensive model too (through Kafka only; in-process runs no audit). Default: the cascade's audit_rate.")
+    Double auditRate;
+
     @Option(names = "--eps", split = ",", defaultValue = "0.005,0.01,0.02",
             description = "Accuracy budgets to calibrate the cascade at (default: ${DEFAULT-VALUE}).")
     List<Double> eps;
@@ -196,7 +200,8 @@ final class PipelineCommand implements Callable<Integer> {
                 Calibrator.CostUnit.MS, 100, EvaluateCommand.recordedGuarantee(template));
         Calibrator.Result result = Calibrator.calibrate(template.name() + "-" + key, scores, cards, file,
                 validationLabels, provenance, request);
-        result.definition().write(file);
+        result.definition().withAuditRate(auditRate != null ? QueryLifecycleCommand.validAuditRate(auditRate)
+                : template.effectiveAuditRate()).write(file);
         return file;
     }
 
@@ -216,12 +221,12 @@ final class PipelineCommand implements Callable<Integer> {
                         + "records of at most %d frames or %d ms; Kafka Streams settings: %s. %s machine: %d processors.%n%n",
                 n, framesPerRecord, options.threads, cameras, partitions, streamThreads, 100 * latencyLoad, latencySeconds, latencyFramesPerRecord, latencyMaxWaitMs,
                 kafkaSettings == null || kafkaSettings.isEmpty() ? "the app's defaults" : kafkaSettings, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors()));
-        md.append("| configuration | accuracy | ").append(expensive).append(" calls | in-process (frames/s) | Kafka (frames/s) | "
+        md.append("| configuration | accuracy | ").append(expensive).append(" calls | of them audits | in-process (frames/s) | Kafka (frames/s) | "
                 + "Kafka / in-process | speedup vs ").append(expensive).append(" (Kafka) | p50 latency (ms) | p99 latency (ms) |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Row row : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %,d | %,.0f | %,.0f | %.0f%% | %.2fx | %.0f | %.0f |%n", row.label(),
-                    100 * row.kafka().accuracy(), row.kafka().expensiveCalls(), row.inProcess().framesPerSecond(),
+            md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %,d | %,d | %,.0f | %,.0f | %.0f%% | %.2fx | %.0f | %.0f |%n", row.label(),
+                    100 * row.kafka().accuracy(), row.kafka().expensiveCalls(), row.kafka().auditCalls(), row.inProcess().framesPerSecond(),
                     row.kafka().framesPerSecond(), 100 * row.kafka().framesPerSecond() / row.inProcess().framesPerSecond(),
                     row.kafka().framesPerSecond() / expensiveRow.kafka().framesPerSecond(), row.kafka().p50Millis(), row.kafka().p99Millis()));
         }

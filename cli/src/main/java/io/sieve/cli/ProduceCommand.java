@@ -73,6 +73,10 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--query", description = "Attach the frames to this retrospective query and send them in its seeded random order.")
     String query;
 
+    @Option(names = "--audit-rate", description = "Share of the query's early-decided frames the last stage labels too, "
+            + "for the audit's estimates (0 = none; default: the cascade's audit_rate).")
+    Double auditRate;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the query's random order (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -141,6 +145,7 @@ final class ProduceCommand implements Callable<Integer> {
                 QueryClient queries = new QueryClient(cluster, new Topics(settings.topicPrefix(), cluster.registryUrl()));
                 queries.send(QueryCommand.newBuilder().setQueryId(QueryLifecycleCommand.validQueryId(query)).setAction(QueryAction.START)
                         .setTargetClass(target).setExpectedFrames(known ? expected : null).setSeed(seed)
+                        .setAuditRate(QueryLifecycleCommand.validAuditRate(auditRate))
                         .setIssuedTime(java.time.Instant.now()).build());
                 AutoCloseable watch = queries.onAbort(query, () -> {
                     System.err.println("\nQuery " + query + " was aborted: stopping.");

@@ -9,6 +9,7 @@ import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import io.sieve.client.Brokers;
 import io.sieve.client.QueryClient;
+import io.sieve.schemas.AuditProgress;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
 import java.nio.file.Path;
@@ -38,6 +39,14 @@ final class QueryLifecycleCommand {
             throw new IllegalArgumentException("query id '" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
         }
         return id;
+    }
+
+    /** {@code rate} if it is a share (or null: the cascade's rate). */
+    static Double validAuditRate(Double rate) {
+        if (rate != null && !(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException("--audit-rate " + rate + " is not a share between 0 (no audit) and 1 (every early-decided frame)");
+        }
+        return rate;
     }
 
     /** {@code name} if it is one of the cascade's classes (or null: every class); the cascade is read only for a name. */
@@ -72,6 +81,11 @@ final class QueryLifecycleCommand {
         @Option(names = "--expected", description = "Frames the query will see, for progress and ETA.")
         Long expected;
 
+        @Option(names = "--audit-rate", description = "Share of the query's early-decided frames the last stage labels too "
+                + "(0 = none; default: the cascade's audit_rate). Live frames are shared by every live query: they are audited "
+                + "at the cascade's rate.")
+        Double auditRate;
+
         @Mixin
         ClusterOptions cluster;
 
@@ -84,10 +98,15 @@ final class QueryLifecycleCommand {
             if (from != null && to != null && !from.isBefore(to)) {
                 throw new IllegalArgumentException("--from must be before --to");
             }
+            if (live && auditRate != null) {
+                throw new IllegalArgumentException("--audit-rate is for retrospective queries: live frames are shared by every live "
+                        + "query and are audited at the cascade's audit_rate");
+            }
             try (QueryClient queries = client(cluster)) {
                 queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
                         .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
-                        .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setIssuedTime(Instant.now()).build());
+                        .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setAuditRate(validAuditRate(auditRate))
+                        .setIssuedTime(Instant.now()).build());
             }
             System.out.println("Started query " + queryId + "; follow it with ./sieve query watch " + queryId);
             return 0;
@@ -188,8 +207,10 @@ final class QueryLifecycleCommand {
             }
         }
         String eta = p.getEtaSeconds() == null ? "" : String.format(" ETA %.0fs", p.getEtaSeconds());
-        return String.format("%s %s %,d/%s %.0f fps%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
-                p.getThroughputFps(), eta, accuracy, target);
+        String audit = p.getAudit() == null || p.getAudit().getDisagreement() == null ? "" : String.format(" last stage disagrees %.1f%% [%.1f, %.1f]",
+                100 * p.getAudit().getDisagreement(), 100 * p.getAudit().getDisagreementLow(), 100 * p.getAudit().getDisagreementHigh());
+        return String.format("%s %s %,d/%s %.0f fps%s%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
+                p.getThroughputFps(), eta, accuracy, target, audit);
     }
 
     static String summary(Progress p) {
@@ -197,9 +218,21 @@ final class QueryLifecycleCommand {
         if (p.getTrueAccuracy() != null) {
             out.append(String.format(" (true accuracy of labelled frames %.2f%%)", 100 * p.getTrueAccuracy()));
         }
+        AuditProgress audit = p.getAudit();
+        if (audit != null) {
+            out.append(String.format("%n  audit: %,d of %,d early-decided frames labelled by the last stage too, %,d of them differently",
+                    audit.getAudited(), audit.getEarlyDecided(), audit.getDisagreements()));
+            out.append(audit.getDisagreement() == null ? String.format("%n  audit: %s", audit.getNote())
+                    : String.format("%n  the last stage would answer %.2f%% of %s otherwise, 95%% interval [%.2f, %.2f]",
+                            100 * audit.getDisagreement(), audit.getScope(), 100 * audit.getDisagreementLow(), 100 * audit.getDisagreementHigh()));
+        }
         for (ClassEstimate c : p.getClasses()) {
             out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  95%% interval [%.1f, %.1f]", c.getName(), c.getPredicted(),
                     c.getEstimate(), c.getLow(), c.getHigh()));
+            if (c.getAuditedEstimate() != null) {
+                out.append(String.format("   by the last stage (audit) %8.1f [%.1f, %.1f]", c.getAuditedEstimate(), c.getAuditedLow(),
+                        c.getAuditedHigh()));
+            }
         }
         return out.toString();
     }

@@ -1,5 +1,6 @@
 package io.sieve.ui;
 
+import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.StageProgress;
@@ -60,6 +61,19 @@ final class ProgressBoard {
         v.put("accuracyLow", p.getAccuracyLow());
         v.put("accuracyHigh", p.getAccuracyHigh());
         v.put("trueAccuracy", p.getTrueAccuracy());
+        AuditProgress audit = p.getAudit();
+        if (audit != null) {
+            Map<String, Object> a = new LinkedHashMap<>();
+            a.put("earlyDecided", audit.getEarlyDecided());
+            a.put("audited", audit.getAudited());
+            a.put("disagreements", audit.getDisagreements());
+            a.put("disagreement", audit.getDisagreement());
+            a.put("low", audit.getDisagreementLow());
+            a.put("high", audit.getDisagreementHigh());
+            a.put("scope", audit.getScope());
+            a.put("note", audit.getNote());
+            v.put("audit", a);
+        }
         v.put("emitted", p.getEmittedTime().toEpochMilli());
         List<Map<String, Object>> stages = new ArrayList<>();
         for (StageProgress s : p.getStages()) {
@@ -80,6 +94,9 @@ final class ProgressBoard {
             cls.put("estimate", c.getEstimate());
             cls.put("low", c.getLow());
             cls.put("high", c.getHigh());
+            cls.put("audited", c.getAuditedEstimate());
+            cls.put("auditedLow", c.getAuditedLow());
+            cls.put("auditedHigh", c.getAuditedHigh());
             classes.add(cls);
         }
         v.put("classes", classes);

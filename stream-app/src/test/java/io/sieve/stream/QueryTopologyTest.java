@@ -1,6 +1,7 @@
 package io.sieve.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.cascade.definition.ReliabilityTable;
@@ -11,6 +12,8 @@ import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.client.Topics;
 import io.sieve.schemas.Frame;
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Progress;
@@ -83,6 +86,44 @@ class QueryTopologyTest {
         assertThat(last.getTrueAccuracy()).isNotNull();
         assertThat(last.getClasses()).allSatisfy(c -> assertThat(c.getEstimate()).isBetween(c.getLow(), c.getHigh()));
         assertThat(last.getTargetClass()).isEqualTo("automobile");
+    }
+
+    @Test
+    void aQueryAuditingEveryEarlyAnswerKnowsItsDisagreementWithTheLastStageExactly() {
+        driver.command(QueryCommand.newBuilder().setQueryId("audited").setAction(QueryAction.START).setExpectedFrames(60L)
+                .setAuditRate(1.0).setIssuedTime(Instant.now()).build());
+        frames("cam-5", "audited", 60, 0);
+        Progress done = last(progress.readValuesToList());
+        assertThat(done.getState()).isEqualTo(QueryState.DONE);
+        List<Prediction> predictions = driver.predictions();
+        List<Prediction> early = predictions.stream().filter(p -> p.getDecidingStage() == 0).toList();
+        long disagreeing = early.stream().filter(p -> p.getAudit().getLabel() != p.getLabel()).count();
+        assertThat(early).isNotEmpty();
+        assertThat(done.getAudit().getEarlyDecided()).isEqualTo(early.size());
+        assertThat(done.getAudit().getAudited()).isEqualTo(early.size());
+        assertThat(done.getAudit().getDisagreements()).isEqualTo(disagreeing);
+        // Every frame seen and every early answer checked: nothing is left to chance.
+        assertThat(done.getAudit().getDisagreement()).isCloseTo(disagreeing / 60.0, within(1e-9));
+        assertThat(done.getAudit().getDisagreementLow()).isCloseTo(disagreeing / 60.0, within(1e-9));
+        assertThat(done.getAudit().getDisagreementHigh()).isCloseTo(disagreeing / 60.0, within(1e-9));
+        assertThat(done.getAudit().getScope()).isEqualTo("all 60 frames of the query");
+        for (ClassEstimate c : done.getClasses()) {
+            long byLastStage = predictions.stream()
+                    .filter(p -> (p.getAudit() != null ? p.getAudit().getLabel() : p.getLabel()) == c.getLabel()).count();
+            assertThat(c.getAuditedEstimate()).as(c.getName()).isCloseTo(byLastStage, within(1e-9));
+        }
+    }
+
+    @Test
+    void aQueryWithoutAuditSaysItCannotTellTheDisagreement() {
+        driver.command(QueryCommand.newBuilder().setQueryId("unaudited").setAction(QueryAction.START).setExpectedFrames(40L)
+                .setAuditRate(0.0).setIssuedTime(Instant.now()).build());
+        frames("cam-6", "unaudited", 40, 0);
+        Progress done = last(progress.readValuesToList());
+        assertThat(driver.predictions()).anyMatch(p -> p.getDecidingStage() == 0).allSatisfy(p -> assertThat(p.getAudit()).isNull());
+        assertThat(done.getAudit().getDisagreement()).isNull();
+        assertThat(done.getAudit().getNote()).contains("could not be audited", "cannot tell");
+        assertThat(done.getClasses()).allSatisfy(c -> assertThat(c.getAuditedEstimate()).isNull());
     }
 
     @Test
