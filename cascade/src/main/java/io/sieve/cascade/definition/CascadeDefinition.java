@@ -31,9 +31,9 @@ public record CascadeDefinition(
         @JsonProperty("audit_rate") Double auditRate) {
 
     /**
-     * The live audit's share when a cascade file names none: enough audited frames for a
-     * disagreement interval of about +-1.4 points over 10,000 frames of the default cascade, for
-     * about 5% of its throughput (EVALUATION.md, BENCHMARKS.md).
+     * The live audit's share when a cascade file names none: a disagreement interval of about +-1.6
+     * points over the 10,000 test frames of the default cascade (EVALUATION.md, "The live audit"),
+     * for an expensive-model call on 5% of the early answers, about 3% of all frames there.
      */
     public static final double DEFAULT_AUDIT_RATE = 0.05;
 
