@@ -193,14 +193,16 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                 .setTargetClass(agg.targetClass)
                 .setEmittedTime(now);
         AuditEstimate audit = agg.audit;
-        Long auditPopulation = agg.live || agg.expected == null ? null : Math.max(agg.expected, agg.seen);
+        // A live query's audit speaks of the frames seen so far (only its coins are random), a replay's of all its frames.
+        boolean ofSeenFrames = agg.live || agg.expected == null;
+        long auditPopulation = ofSeenFrames ? agg.seen : Math.max(agg.expected, agg.seen);
         boolean audited = audit.frames() > 0 && audit.valid();
         if (audit.frames() > 0) {
             AuditProgress.Builder report = AuditProgress.newBuilder()
                     .setEarlyDecided(audit.earlyDecided())
                     .setAudited(audit.audited())
                     .setDisagreements(audit.disagreementsAudited())
-                    .setScope(auditPopulation == null ? "frames seen so far" : "all " + auditPopulation + " frames of the query");
+                    .setScope(ofSeenFrames ? "frames seen so far" : "all " + auditPopulation + " frames of the query");
             if (audited) {
                 Interval disagreement = audit.disagreement(auditPopulation, Interval.Z95);
                 report.setDisagreement(disagreement.estimate()).setDisagreementLow(disagreement.low()).setDisagreementHigh(disagreement.high());

@@ -213,17 +213,18 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         if (frames.isEmpty()) {
             return;
         }
-        boolean[] passengers = new boolean[frames.size()];
+        // A frame an earlier instance decided (and picked for the audit) only wants the last stage's label.
+        StageResult[] decidedEarlier = new StageResult[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
-            passengers[i] = decidedBefore(frames.get(i)) != null;
+            decidedEarlier[i] = decidedBefore(frames.get(i));
         }
-        int[] references = references(frames, images, passengers, firstStage == 0 && filter.enabled());
+        int[] references = references(frames, images, decidedEarlier, firstStage == 0 && filter.enabled());
         CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[frames.size()];
         double[] auditRates = new double[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
             Frame frame = frames.get(i);
             QueryCommand query = queries.get(i);
-            if (passengers[i]) {
+            if (decidedEarlier[i] != null) {
                 tasks[i] = CascadeRouter.FrameTask.AUDIT_ONLY;
                 auditRates[i] = frame.getAuditRate();
                 continue;
@@ -249,7 +250,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             for (StageDecision d : route.trail()) {
                 trail.add(result(d));
             }
-            StageResult deciding = decidedBefore(frame);
+            StageResult deciding = decidedEarlier[i];
             if (route.failed()) {
                 CascadeStage failed = route.failure().stage();
                 reject(record, source, Rejection.ofFrame(failed.index(), "model failure", route.failure().reason(), frame));
@@ -304,13 +305,13 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
      * on marks each frame that barely differs from an earlier one of the batch as its follower; later
      * stages keep the links frames arrive with, as long as the reference came along.
      */
-    private int[] references(List<Frame> frames, List<Image> images, boolean[] passengers, boolean filterHere) {
+    private int[] references(List<Frame> frames, List<Image> images, StageResult[] decidedEarlier, boolean filterHere) {
         if (filterHere) {
             return filter.references(images);
         }
         Map<Long, Integer> position = new HashMap<>();
         for (int i = 0; i < frames.size(); i++) {
-            if (frames.get(i).getFollows() == null && !passengers[i]) {
+            if (frames.get(i).getFollows() == null && decidedEarlier[i] == null) {
                 position.put(frames.get(i).getSequence(), i);
             }
         }

@@ -166,11 +166,11 @@ public final class AuditEstimate {
     }
 
     /**
-     * The share of frames whose answer differs from the last stage's label: over all {@code population}
-     * frames of a retrospective query replayed in a random order, or over the frames seen so far when
-     * {@code population} is null (a live query).
+     * The share of frames whose answer differs from the last stage's label, over {@code population}
+     * frames: all frames of a retrospective query replayed in a random order, or the frames seen so
+     * far ({@link #frames()}; a live query's answer is about those).
      */
-    public Interval disagreement(Long population, double z) {
+    public Interval disagreement(long population, double z) {
         if (n == 0) {
             return new Interval(Double.NaN, 0, 1);
         }
@@ -187,9 +187,9 @@ public final class AuditEstimate {
                 Math.min(1, Math.max(estimate, (-b + root) / (2 * a))));
     }
 
-    /** The number of frames of class {@code k} by the last stage's labels, among all {@code population} frames (null: among those seen). */
-    public Interval classCount(int k, Long population, double z) {
-        long size = population == null ? n : Math.max(population, n);
+    /** The number of frames of class {@code k} by the last stage's labels, among {@code population} frames (as for the disagreement). */
+    public Interval classCount(int k, long population, double z) {
+        long size = Math.max(population, n);
         if (n == 0) {
             return new Interval(Double.NaN, 0, size);
         }
@@ -246,7 +246,7 @@ public final class AuditEstimate {
         return early == 0 ? 0 : sumWeight / early;
     }
 
-    private double unseenShare(Long population) {
-        return population == null ? 0 : Math.max(0, 1 - (double) n / population);
+    private double unseenShare(long population) {
+        return Math.max(0, 1 - (double) n / population);
     }
 }

@@ -130,10 +130,14 @@ public final class CascadeRouter {
                 continue;
             }
             List<Integer> active = new ArrayList<>();
+            // At the last stage: which of the active frames it labels for the audit rather than decides.
+            List<Boolean> auditing = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 boolean undecided = tasks[i] != FrameTask.AUDIT_ONLY && references[i] == i && decisions[i] == null;
-                if (undecided || (stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex))) {
+                boolean audit = stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex);
+                if (undecided || audit) {
                     active.add(i);
+                    auditing.add(audit);
                 }
             }
             if (active.isEmpty()) {
@@ -161,7 +165,7 @@ public final class CascadeRouter {
             for (int a = 0; a < active.size(); a++) {
                 int i = active.get(a);
                 StageDecision d = made.get(a);
-                if (stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex)) {
+                if (auditing.get(a)) {
                     audits[i] = d;
                     audited++;
                     continue;

@@ -66,14 +66,14 @@ public final class AuditCoverageCheck {
                 }
                 double[] s = sums.get(share);
                 double[][] hits = classHits.get(share);
-                Interval d = audit.disagreement((long) total, Interval.Z95);
+                Interval d = audit.disagreement(total, Interval.Z95);
                 s[0] += d.covers(truthDisagreement) ? 1 : 0;
                 s[1] += d.high() - d.low();
                 Interval a = today.accuracy(Interval.Z95, 1);
                 s[3] += a.covers((double) correct / upTo) ? 1 : 0;
                 s[4] += a.high() - a.low();
                 for (int k = 0; k < classes; k++) {
-                    Interval byLast = audit.classCount(k, (long) total, Interval.Z95);
+                    Interval byLast = audit.classCount(k, total, Interval.Z95);
                     hits[0][k] += byLast.covers(lastCounts[k]) ? 1 : 0;
                     s[2] += (byLast.high() - byLast.low()) / classes;
                     Interval byTables = today.classCount(k, total, Interval.Z95, 1);

@@ -30,11 +30,11 @@ class AuditEstimateTest {
         assertThat(audit.audited()).isEqualTo(2);
         assertThat(audit.disagreementsAudited()).isEqualTo(1);
         // One audited disagreement at rate 1/2 stands for two of the ten frames.
-        assertThat(audit.disagreement(null, Interval.Z95).estimate()).isCloseTo(0.2, within(1e-12));
+        assertThat(audit.disagreement(audit.frames(), Interval.Z95).estimate()).isCloseTo(0.2, within(1e-12));
         // Class 1: two answers, one of which the last stage moves to class 2 twice over.
-        assertThat(audit.classCount(1, null, Interval.Z95).estimate()).isCloseTo(0, within(1e-9));
-        assertThat(audit.classCount(2, null, Interval.Z95).estimate()).isCloseTo(2, within(1e-9));
-        assertThat(audit.classCount(0, null, Interval.Z95).estimate()).isCloseTo(4, within(1e-9));
+        assertThat(audit.classCount(1, audit.frames(), Interval.Z95).estimate()).isCloseTo(0, within(1e-9));
+        assertThat(audit.classCount(2, audit.frames(), Interval.Z95).estimate()).isCloseTo(2, within(1e-9));
+        assertThat(audit.classCount(0, audit.frames(), Interval.Z95).estimate()).isCloseTo(4, within(1e-9));
         assertThat(audit.classCount(3, 100L, Interval.Z95).estimate()).isCloseTo(40, within(1e-9));
     }
 
@@ -44,12 +44,12 @@ class AuditEstimateTest {
         for (int i = 0; i < 1000; i++) {
             audit.add(i % CLASSES, true, 0.05, i % 20 == 0 ? i % CLASSES : null);
         }
-        Interval live = audit.disagreement(null, Interval.Z95);
+        Interval live = audit.disagreement(audit.frames(), Interval.Z95);
         assertThat(live.estimate()).isZero();
         assertThat(live.low()).isZero();
         // About 50 audited frames, none disagreeing: up to a few percent is still plausible.
         assertThat(live.high()).isBetween(0.02, 0.2);
-        Interval count = audit.classCount(2, null, Interval.Z95);
+        Interval count = audit.classCount(2, audit.frames(), Interval.Z95);
         assertThat(count.estimate()).isEqualTo(200);
         assertThat(count.high() - count.low()).isGreaterThan(10);
     }
