@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code ./sieve} launcher. */
 @Command(name = "sieve", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fast retrospective and live image analytics over camera streams.",
-        subcommands = {PlatformCommand.class, StreamCommand.class, ProduceCommand.class, QueryLifecycleCommand.class, UiCommand.class, DemoCommand.class, ModelCommand.class, CalibrateCommand.class, GuaranteeCheckCommand.class, EvaluateCommand.class, FilterCommand.class, BenchCommand.class,
+        subcommands = {PlatformCommand.class, StreamCommand.class, ProduceCommand.class, QueryLifecycleCommand.class, UiCommand.class, DemoCommand.class, ModelCommand.class, CalibrateCommand.class, ProfileCommand.class, GuaranteeCheckCommand.class, EvaluateCommand.class, FilterCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main {
 

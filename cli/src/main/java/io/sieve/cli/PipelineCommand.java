@@ -187,7 +187,7 @@ final class PipelineCommand implements Callable<Integer> {
     private Path singleModel(String name, Path card, CascadeDefinition template) throws IOException {
         Path file = out.resolve("cascades/" + name + "-alone.cascade.json");
         String relative = file.toAbsolutePath().getParent().relativize(card.toAbsolutePath()).toString();
-        var stage = new CascadeDefinition.StageDefinition(relative, template.stages().get(0).measure(), null, null, null, null, null);
+        var stage = new CascadeDefinition.StageDefinition(relative, template.stages().get(0).measure(), null, null, null, null, null, null);
         new CascadeDefinition(name + "-alone", List.of(stage), null, null).write(file);
         return file;
     }

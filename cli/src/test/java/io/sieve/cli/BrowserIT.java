@@ -180,8 +180,8 @@ class BrowserIT {
             cards.add(copy.toString());
         }
         CascadeDefinition definition = new CascadeDefinition("ui-test", List.of(
-                new CascadeDefinition.StageDefinition(cards.get(0), ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, null, null),
-                new CascadeDefinition.StageDefinition(cards.get(1), ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null, null);
+                new CascadeDefinition.StageDefinition(cards.get(0), ConfidenceMeasure.MAX_PROBABILITY, 0.105, null, null, null, null, null),
+                new CascadeDefinition.StageDefinition(cards.get(1), ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null, null)), null, null);
         Path file = dir.resolve("ui.cascade.json");
         definition.write(file);
         return file;

@@ -90,9 +90,9 @@ final class FixtureCascade {
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         CascadeDefinition definition = new CascadeDefinition("fixture", List.of(
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_logits.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, threshold, null, null, reliability, confusion),
+                        ConfidenceMeasure.MAX_PROBABILITY, threshold, null, null, reliability, confusion, null),
                 new CascadeDefinition.StageDefinition(fixtures.resolve("tiny_softmax.card.json").toString(),
-                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, reliability, confusion)), null, null);
+                        ConfidenceMeasure.MAX_PROBABILITY, null, null, null, reliability, confusion, null)), null, null);
         Path file = dir.resolve("fixture.cascade.json");
         definition.write(file);
         return file;

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.sieve.client.Topics;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.schemas.QueryCommand;
+import io.sieve.cascade.definition.CascadeDefinition;
+import io.sieve.cascade.definition.CascadeDefinition.StageDefinition;
+import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.filter.DifferenceFilter;
 import java.time.Duration;
@@ -39,7 +42,12 @@ public final class CascadeTopology {
     public static final String AGGREGATES_STORE = "query-aggregates";
 
     /** How this instance aggregates predictions into query progress. */
-    public record Aggregation(List<StageCalibration> calibration, Duration interval, int partitions) {
+    public record Aggregation(List<StageCalibration> calibration, List<ExitProfile> exitProfiles, Duration interval, int partitions) {
+        /** What a cascade file gives the aggregation: its calibration tables and its stages' exit profiles. */
+        public static Aggregation of(CascadeDefinition definition, Duration interval, int partitions) {
+            return new Aggregation(StageCalibration.of(definition), definition.stages().stream().map(StageDefinition::exitProfile).toList(),
+                    interval, partitions);
+        }
     }
 
     /**
@@ -61,10 +69,10 @@ public final class CascadeTopology {
      * an abort or a final result never waits behind batches of frames.
      */
     public static Topology buildQueries(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
-                                        Clock clock) {
+                                        MeterRegistry meters, Clock clock) {
         LiveQueries live = new LiveQueries();
         addQueryStates(builder, topics, live);
-        addAggregation(builder, topics, stages, aggregation, live, clock);
+        addAggregation(builder, topics, stages, aggregation, live, meters, clock);
         return builder.build();
     }
 
@@ -150,7 +158,7 @@ public final class CascadeTopology {
      * instance reads (stages skip frames of aborted queries).
      */
     private static void addAggregation(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Aggregation aggregation,
-                                       LiveQueries live, Clock clock) {
+                                       LiveQueries live, MeterRegistry meters, Clock clock) {
         var queries = topics.queries();
         var predictions = topics.predictions();
         var progress = topics.progress();
@@ -172,8 +180,8 @@ public final class CascadeTopology {
         List<String> models = stages.stream().map(s -> s.model().name()).toList();
         commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))
                 .merge(byQuery, Named.as("query-events"))
-                .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), classNames, models,
-                        aggregation.interval(), clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
+                .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), aggregation.exitProfiles(), classNames,
+                        models, aggregation.interval(), meters, clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
                 .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress"));
     }
 }

@@ -1,11 +1,14 @@
 package io.sieve.stream;
 
+import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.estimate.AuditEstimate;
+import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.cascade.estimate.LagOneAutocorrelation;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.schemas.AuditState;
 import io.sieve.schemas.AutocorrelationState;
+import io.sieve.schemas.DriftStageState;
 import io.sieve.schemas.EstimateState;
 import io.sieve.schemas.QueryAggregateState;
 import io.sieve.schemas.QueryState;
@@ -38,19 +41,24 @@ final class QueryAggregate {
     final OnlineEstimate estimate;
     /** What the live audit's pairs say, without the calibration tables. */
     final AuditEstimate audit;
+    /** Whether the stream still behaves as the calibration frames did. */
+    final DriftMonitor drift;
 
-    private QueryAggregate(int stages, LagOneAutocorrelation autocorrelation, OnlineEstimate estimate, AuditEstimate audit) {
+    private QueryAggregate(int stages, LagOneAutocorrelation autocorrelation, OnlineEstimate estimate, AuditEstimate audit,
+                           DriftMonitor drift) {
         this.framesIn = new long[stages];
         this.decided = new long[stages];
         this.inferenceMicros = new double[stages];
         this.targetAutocorrelation = autocorrelation;
         this.estimate = estimate;
         this.audit = audit;
+        this.drift = drift;
     }
 
-    static QueryAggregate empty(List<StageCalibration> calibration, int stages, int classes) {
+    static QueryAggregate empty(List<StageCalibration> calibration, List<ExitProfile> profiles, int stages, int classes) {
         return new QueryAggregate(stages, new LagOneAutocorrelation(),
-                calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes), new AuditEstimate(classes));
+                calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes), new AuditEstimate(classes),
+                new DriftMonitor(profiles));
     }
 
     byte[] encode() {
@@ -64,9 +72,12 @@ final class QueryAggregate {
         AuditEstimate.State u = audit.state();
         AuditState auditState = new AuditState(u.frames(), u.early(), u.unauditable(), u.audited(), u.sumWeight(), u.disagreementSum(),
                 u.disagreementsAudited(), boxed(u.classSum()), boxed(u.predicted()), boxed(u.gainedAudited()), boxed(u.lostAudited()));
+        List<DriftStageState> driftState = drift.state().stream().map(d -> new DriftStageState(d.reached(), d.exited(),
+                series(d.exitSeries()), d.audited(), d.disagreed(), series(d.disagreementSeries()), d.exitAlarmSince(),
+                d.disagreementAlarmSince())).toList();
         QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, finalState, seen, firstDecidedMillis,
-                lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros),
-                new AutocorrelationState(a.pairs(), a.sumX(), a.sumXX(), a.sumXY(), a.previous()), estimateState, auditState);
+                lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros), series(a), estimateState, auditState,
+                driftState);
         try {
             ByteBuffer buffer = state.toByteBuffer();
             byte[] bytes = new byte[buffer.remaining()];
@@ -83,7 +94,8 @@ final class QueryAggregate {
      * @throws IllegalStateException naming the query and what to do when the value is not this
      *                               format (e.g. the JSON that Sieve kept before) or does not fit the cascade
      */
-    static QueryAggregate decode(String queryId, byte[] bytes, List<StageCalibration> calibration, int stages, int classes) {
+    static QueryAggregate decode(String queryId, byte[] bytes, List<StageCalibration> calibration, List<ExitProfile> profiles,
+                                 int stages, int classes) {
         QueryAggregateState state;
         try {
             state = QueryAggregateState.fromByteBuffer(ByteBuffer.wrap(bytes));
@@ -123,10 +135,19 @@ final class QueryAggregate {
             audit = AuditEstimate.restore(classes, new AuditEstimate.State(seen, seen, seen, 0, 0, 0, 0, new double[classes],
                     new long[classes], new long[classes], new long[classes]));
         }
-        AutocorrelationState a = state.getTargetAutocorrelation();
-        QueryAggregate agg = new QueryAggregate(stages,
-                new LagOneAutocorrelation(new LagOneAutocorrelation.State(a.getPairs(), a.getSumX(), a.getSumXx(), a.getSumXy(),
-                        a.getPrevious())), estimate, audit);
+        // Counted before drift was checked: the monitor starts from the frames that follow.
+        DriftMonitor drift = new DriftMonitor(profiles);
+        if (state.getDrift() != null) {
+            try {
+                drift = DriftMonitor.restore(profiles, state.getDrift().stream().map(d -> new DriftMonitor.StageState(d.getReached(),
+                        d.getExited(), series(d.getExitSeries()), d.getAudited(), d.getDisagreed(), series(d.getDisagreementSeries()),
+                        d.getExitAlarmSince(), d.getDisagreementAlarmSince())).toList());
+            } catch (IllegalArgumentException mismatch) {
+                throw unreadable(queryId, mismatch.getMessage());
+            }
+        }
+        QueryAggregate agg = new QueryAggregate(stages, new LagOneAutocorrelation(series(state.getTargetAutocorrelation())), estimate,
+                audit, drift);
         agg.expected = state.getExpectedFrames();
         agg.targetClass = state.getTargetClass();
         agg.live = state.getLive();
@@ -140,6 +161,14 @@ final class QueryAggregate {
             agg.inferenceMicros[s] = state.getInferenceMicros().get(s);
         }
         return agg;
+    }
+
+    private static AutocorrelationState series(LagOneAutocorrelation.State a) {
+        return new AutocorrelationState(a.pairs(), a.sumX(), a.sumXX(), a.sumXY(), a.previous());
+    }
+
+    private static LagOneAutocorrelation.State series(AutocorrelationState a) {
+        return new LagOneAutocorrelation.State(a.getPairs(), a.getSumX(), a.getSumXx(), a.getSumXy(), a.getPrevious());
     }
 
     private static IllegalStateException unreadable(String queryId, String why) {

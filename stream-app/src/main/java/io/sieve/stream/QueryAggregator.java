@@ -1,11 +1,17 @@
 package io.sieve.stream;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.estimate.AuditEstimate;
+import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.cascade.estimate.Interval;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.DriftCheck;
+import io.sieve.schemas.DriftMeasure;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
@@ -41,6 +47,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, Progress> {
     private final String aggregatesStore;
     private final List<StageCalibration> calibration;
+    private final List<ExitProfile> exitProfiles;
+    private final MeterRegistry meters;
     private final List<String> classNames;
     private final List<String> stageModels;
     private final Duration interval;
@@ -56,10 +64,12 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     /** Running queries whose progress changed since it was last published. */
     private final Set<String> changed = new LinkedHashSet<>();
 
-    QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<String> classNames, List<String> stageModels,
-                    Duration interval, Clock clock) {
+    QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<ExitProfile> exitProfiles, List<String> classNames,
+                    List<String> stageModels, Duration interval, MeterRegistry meters, Clock clock) {
         this.aggregatesStore = aggregatesStore;
         this.calibration = calibration;
+        this.exitProfiles = exitProfiles;
+        this.meters = meters;
         this.classNames = classNames;
         this.stageModels = stageModels;
         this.interval = interval;
@@ -84,7 +94,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     }
 
     private QueryAggregate decode(String queryId, byte[] stored) {
-        return QueryAggregate.decode(queryId, stored, calibration, stageModels.size(), classNames.size());
+        return QueryAggregate.decode(queryId, stored, calibration, exitProfiles, stageModels.size(), classNames.size());
     }
 
     @Override
@@ -97,7 +107,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         QueryAggregate agg = running.get(queryId);
         if (agg == null) {
             byte[] stored = aggregates.get(queryId);
-            agg = stored == null ? QueryAggregate.empty(calibration, stageModels.size(), classNames.size()) : decode(queryId, stored);
+            agg = stored == null ? QueryAggregate.empty(calibration, exitProfiles, stageModels.size(), classNames.size()) : decode(queryId, stored);
             if (agg.finalState != null) {
                 return;
             }
@@ -133,6 +143,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             if (s.getStage() >= 0 && s.getStage() < agg.framesIn.length) {
                 agg.framesIn[s.getStage()]++;
                 agg.inferenceMicros[s.getStage()] += s.getInferenceMicros();
+                agg.drift.reached(s.getStage(), s.getStage() == p.getDecidingStage());
             }
         }
         if (p.getDecidingStage() >= 0 && p.getDecidingStage() < agg.decided.length) {
@@ -147,6 +158,9 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             Integer lastLabel = !early ? Integer.valueOf(p.getLabel())
                     : audit != null && audit.getLabel() >= 0 && audit.getLabel() < classNames.size() ? Integer.valueOf(audit.getLabel()) : null;
             agg.audit.add(p.getLabel(), early, p.getAuditRate(), lastLabel);
+            if (early && audit != null && lastLabel != null) {
+                agg.drift.audited(p.getDecidingStage(), lastLabel != p.getLabel());
+            }
         }
         int target = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
         if (target >= 0) {
@@ -156,23 +170,25 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
 
     private void finish(String queryId, QueryAggregate agg, QueryState state) {
         agg.finalState = state;
-        aggregates.put(queryId, agg.encode());
         running.remove(queryId);
         changed.remove(queryId);
         emit(queryId, agg);
+        aggregates.put(queryId, agg.encode());
     }
 
     private void emitChanged() {
         for (String queryId : changed) {
             QueryAggregate agg = running.get(queryId);
-            if (agg != null) {
-                emit(queryId, agg);
+            if (agg != null && emit(queryId, agg)) {
+                // The progress raised a drift alarm, which the stored aggregate must keep.
+                aggregates.put(queryId, agg.encode());
             }
         }
         changed.clear();
     }
 
-    private void emit(String queryId, QueryAggregate agg) {
+    /** Publishes the query's progress; true when that raised a drift alarm. */
+    private boolean emit(String queryId, QueryAggregate agg) {
         Instant now = clock.instant();
         double seconds = Math.max(1e-3, (agg.lastDecidedMillis - agg.firstDecidedMillis) / 1000.0);
         double fps = agg.seen < 2 ? 0 : agg.seen / seconds;
@@ -233,6 +249,46 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             }
             progress.setClasses(classes);
         }
+        boolean raised = drift(agg, progress);
         context().forward(new Record<>(queryId, progress.build(), now.toEpochMilli()));
+        return raised;
+    }
+
+    /**
+     * Runs the drift tests into the progress record, counting newly raised alarms in the metric;
+     * true when one was raised now.
+     */
+    private boolean drift(QueryAggregate agg, Progress.Builder progress) {
+        if (!agg.drift.canCheck()) {
+            progress.setDriftNote("drift is not checked: the cascade file has no exit profiles (written by hand or by an earlier Sieve); "
+                    + "`./sieve profile --cascade FILE` measures them on its calibration data");
+            return false;
+        }
+        boolean raised = false;
+        List<DriftCheck> checks = new ArrayList<>();
+        List<String> alarms = new ArrayList<>();
+        for (DriftMonitor.Check c : agg.drift.check(agg.live, agg.seen)) {
+            String model = stageModels.get(c.stage());
+            checks.add(DriftCheck.newBuilder().setStage(c.stage()).setModel(model).setMeasure(DriftMeasure.valueOf(c.measure().name()))
+                    .setExpected(c.expected()).setExpectedLow(c.expectedLow()).setExpectedHigh(c.expectedHigh()).setFrames(c.frames())
+                    .setObserved(c.frames() == 0 ? null : c.observed()).setEffectiveFrames(c.effectiveFrames()).setEvidence(c.evidence())
+                    .setThreshold(c.threshold()).setAlarm(c.alarm()).setAlarmSinceFrames(c.alarm() ? c.alarmSinceFrames() : null).build());
+            if (c.alarm()) {
+                alarms.add(c.describe(model));
+            }
+            if (c.raisedNow()) {
+                raised = true;
+                Counter.builder("sieve.query.drift.alarms").description("drift alarms raised: a stream departing from the calibration frames")
+                        .tags("stage", Integer.toString(c.stage()), "model", model, "measure", c.measure().name().toLowerCase(java.util.Locale.ROOT))
+                        .register(meters).increment();
+            }
+        }
+        progress.setDrift(checks);
+        if (!alarms.isEmpty()) {
+            progress.setDriftWarning("This stream departs from the calibration frames (" + String.join("; ", alarms) + "): the calibration "
+                    + "tables do not describe it, so the budget and the estimated accuracy and class counts built on them do not hold here; "
+                    + "the audit's figures still do.");
+        }
+        return raised;
     }
 }

@@ -6,7 +6,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.definition.CascadeDefinition;
-import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.client.Topics;
 import io.sieve.client.ClusterConfig;
@@ -103,10 +102,10 @@ public final class SieveStreamApp implements AutoCloseable {
                     new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()),
                     cascade.definition().effectiveAuditRate(), meters, clock), streamsProperties(cluster, config, config.applicationId())));
             if (config.aggregates(selected)) {
-                var aggregation = new CascadeTopology.Aggregation(StageCalibration.of(cascade.definition()), Duration.ofMillis(config.progressMillis()),
+                var aggregation = CascadeTopology.Aggregation.of(cascade.definition(), Duration.ofMillis(config.progressMillis()),
                         config.partitions());
                 instances.add(new KafkaStreams(CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade.stages(), aggregation,
-                        clock), controlPathProperties(cluster, config)));
+                        meters, clock), controlPathProperties(cluster, config)));
             }
             for (KafkaStreams streams : instances) {
                 streams.setUncaughtExceptionHandler(e -> {

@@ -65,7 +65,7 @@ final class PipelineDriver implements AutoCloseable {
             this.controlQueryStatesIn = null;
             this.progress = null;
         } else {
-            Topology control = CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade, aggregation, Clock.systemUTC());
+            Topology control = CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade, aggregation, meters, Clock.systemUTC());
             this.queries = new TopologyTestDriver(control, testProperties(SieveStreamApp.controlPathProperties(cluster, config)));
             this.queryPredictions = queries.createInputTopic(topics.predictions().name(), new StringSerializer(),
                     topics.predictions().valueSerde().serializer());

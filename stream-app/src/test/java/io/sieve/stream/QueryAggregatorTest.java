@@ -2,6 +2,7 @@ package io.sieve.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
@@ -70,8 +71,8 @@ class QueryAggregatorTest {
         twoStages.process(new Record<>("q-shape", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-shape")
                 .setAction(QueryAction.START).setExpectedFrames(10L).setIssuedTime(Instant.now()).build(), 0L));
         MockProcessorContext<String, Progress> context = context();
-        QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), List.of("a", "b"),
-                List.of("cheap", "middle", "expensive"), Duration.ofMillis(500), Clock.systemUTC());
+        QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null, null),
+                List.of("a", "b"), List.of("cheap", "middle", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> threeStages.init(context))
                 .hasMessageContaining("q-shape").hasMessageContaining("counts 2 stages but the cascade has 3");
     }
@@ -94,8 +95,8 @@ class QueryAggregatorTest {
     }
 
     private static QueryAggregator aggregator(MockProcessorContext<String, Progress> context) {
-        QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), List.of("a", "b"),
-                List.of("cheap", "expensive"), Duration.ofMillis(500), Clock.systemUTC());
+        QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null), List.of("a", "b"),
+                List.of("cheap", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
         aggregator.init(context);
         return aggregator;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.filter.DifferenceFilter;
@@ -14,6 +15,8 @@ import io.sieve.client.Topics;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.DriftCheck;
+import io.sieve.schemas.DriftMeasure;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
 import io.sieve.schemas.Progress;
@@ -26,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -58,7 +62,9 @@ class QueryTopologyTest {
         }
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
         var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
-        var aggregation = new CascadeTopology.Aggregation(calibration, Duration.ofMillis(500), 1);
+        // Calibration claims stage 0 decides 0.1% of its frames: any real stream of these fixtures departs from that.
+        var aggregation = new CascadeTopology.Aggregation(calibration, Arrays.asList(new ExitProfile(100_000, 100, 5), null),
+                Duration.ofMillis(500), 1);
         driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, aggregation, meters);
         progress = driver.progress();
     }
@@ -112,6 +118,28 @@ class QueryTopologyTest {
                     .filter(p -> (p.getAudit() != null ? p.getAudit().getLabel() : p.getLabel()) == c.getLabel()).count();
             assertThat(c.getAuditedEstimate()).as(c.getName()).isCloseTo(byLastStage, within(1e-9));
         }
+    }
+
+    @Test
+    void aStreamUnlikeTheCalibrationFramesRaisesTheDriftAlarmOnceWithItsFigures() {
+        command("drifting", QueryAction.START, QueryMode.RETROSPECTIVE, 200L, List.of());
+        frames("cam-7", "drifting", 200, 0);
+        Progress done = last(progress.readValuesToList());
+        long in = done.getStages().get(0).getFramesIn();
+        long decided = done.getStages().get(0).getFramesDecided();
+        assertThat(decided).as("the fixture's stage 0 decides some frames").isGreaterThan(10);
+        DriftCheck exits = done.getDrift().stream().filter(c -> c.getMeasure() == DriftMeasure.EXIT_RATE).findFirst().orElseThrow();
+        assertThat(exits.getAlarm()).isTrue();
+        assertThat(exits.getObserved()).isCloseTo((double) decided / in, within(1e-12));
+        assertThat(exits.getExpected()).isEqualTo(0.001);
+        assertThat(exits.getEvidence()).isGreaterThanOrEqualTo(exits.getThreshold());
+        assertThat(exits.getAlarmSinceFrames()).isBetween(1L, 200L);
+        assertThat(done.getDrift()).hasSize(2).allSatisfy(c -> assertThat(c.getModel()).isEqualTo("tiny_logits"));
+        assertThat(done.getDriftWarning()).contains("departs from the calibration frames", "stage 0 (tiny_logits): exit rate",
+                "calibration 0.1%");
+        assertThat(done.getDriftNote()).isNull();
+        // Raised once, however many progress records carried it.
+        assertThat(meters.get("sieve.query.drift.alarms").tags("stage", "0", "measure", "exit_rate").counter().count()).isEqualTo(1);
     }
 
     @Test

@@ -25,9 +25,9 @@ class SieveStreamAppTest {
         Path cascade = dir.resolve("two.cascade.json");
         new io.sieve.cascade.definition.CascadeDefinition("two", java.util.List.of(
                 new io.sieve.cascade.definition.CascadeDefinition.StageDefinition("a.card.json",
-                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, 0.5, null, null, null, null),
+                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, 0.5, null, null, null, null, null),
                 new io.sieve.cascade.definition.CascadeDefinition.StageDefinition("b.card.json",
-                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null)), null, null).write(cascade);
+                        io.sieve.cascade.model.ConfidenceMeasure.MAX_PROBABILITY, null, null, null, null, null, null)), null, null).write(cascade);
         assertThatThrownBy(() -> SieveStreamApp.start(cascade, cluster,
                 StreamAppConfig.from(cluster, dir), Duration.ofSeconds(5)))
                 .isInstanceOf(SchemaRegistryException.class)

@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Turns scored validation data into a calibrated cascade definition: thresholds from
- * {@link ThresholdSearch}, reliability tables for the online estimator, and a record of the
- * operating point and the guarantee behind it.
+ * {@link ThresholdSearch}, reliability tables for the online estimator, exit profiles for the drift
+ * alarm, and a record of the operating point and the guarantee behind it.
  */
 public final class Calibrator {
     public static final int RELIABILITY_BINS = 10;
@@ -83,7 +83,8 @@ public final class Calibrator {
                     perClass == null ? null : java.util.Arrays.stream(perClass).map(Calibrator::exitable).toArray(),
                     new CascadeDefinition.Cost(scores.get(s).card().macs(), scores.get(s).msPerImage()),
                     table.reliability(t, s, RELIABILITY_BINS, MIN_FRAMES_PER_BIN),
-                    table.confusion(t, s, scores.get(s).card().numClasses())));
+                    table.confusion(t, s, scores.get(s).card().numClasses()),
+                    isLast ? null : table.exitProfile(t, s)));
         }
         double lossBound = search.lossBound(best);
         double accuracyBound = search.accuracyBound(best);

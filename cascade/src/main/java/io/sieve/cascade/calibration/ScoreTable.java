@@ -1,5 +1,6 @@
 package io.sieve.cascade.calibration;
 
+import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.definition.ReliabilityTable;
 import java.util.ArrayList;
 
@@ -102,6 +103,31 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
             }
         }
         return counts;
+    }
+
+    /**
+     * How stage {@code stage} (not the last) behaves under {@code thresholds}: the frames reaching
+     * it, those it decides, and those it decides with another label than the last stage's.
+     */
+    public ExitProfile exitProfile(Thresholds thresholds, int stage) {
+        if (stage >= stages() - 1) {
+            throw new IllegalArgumentException("the last stage decides every frame it gets; it has no exit profile");
+        }
+        int[] exits = exitStages(thresholds);
+        int last = stages() - 1;
+        long reached = 0;
+        long exited = 0;
+        long disagreeing = 0;
+        for (int i = 0; i < truth.length; i++) {
+            if (exits[i] >= stage) {
+                reached++;
+            }
+            if (exits[i] == stage) {
+                exited++;
+                disagreeing += labels[stage][i] != labels[last][i] ? 1 : 0;
+            }
+        }
+        return new ExitProfile(reached, exited, disagreeing);
     }
 
     /** The cascade's result on this table under {@code thresholds}. */

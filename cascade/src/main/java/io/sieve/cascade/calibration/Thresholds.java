@@ -1,5 +1,6 @@
 package io.sieve.cascade.calibration;
 
+import io.sieve.cascade.definition.CascadeDefinition;
 import java.util.Arrays;
 
 /**
@@ -12,6 +13,22 @@ public record Thresholds(double[] global, double[][] perClass) {
 
     public static Thresholds of(double... global) {
         return new Thresholds(global, null);
+    }
+
+    /** The thresholds a cascade file states, for every stage before the last (a stage without one never exits). */
+    public static Thresholds of(CascadeDefinition definition) {
+        int early = definition.stages().size() - 1;
+        double[] global = new double[early];
+        double[][] perClass = null;
+        for (int s = 0; s < early; s++) {
+            CascadeDefinition.StageDefinition stage = definition.stages().get(s);
+            global[s] = stage.threshold() == null ? NEVER : stage.threshold();
+            if (stage.classThresholds() != null) {
+                perClass = perClass == null ? new double[early][] : perClass;
+                perClass[s] = stage.classThresholds().clone();
+            }
+        }
+        return new Thresholds(global, perClass);
     }
 
     public boolean exits(int stage, int predictedClass, float confidence) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,7 +18,8 @@ import java.util.Map;
  * confidence measure, the exit threshold (optionally one per predicted class; none for the last
  * stage), its cost, and what the online estimator needs: the reliability table (accuracy by
  * confidence) and the confusion counts ([predicted][true]) of the validation frames the stage
- * decides. {@code calibration} records how the thresholds were chosen; {@code audit_rate} is the share
+ * decides; for a stage before the last, its exit profile on them (what the drift alarm expects).
+ * {@code calibration} records how the thresholds were chosen; {@code audit_rate} is the share
  * of frames decided before the last stage that the last stage labels too (the live audit; 0 = off,
  * absent = {@link #DEFAULT_AUDIT_RATE}).
  */
@@ -56,7 +56,8 @@ public record CascadeDefinition(
             @JsonProperty("class_thresholds") double[] classThresholds,
             @JsonProperty("cost") Cost cost,
             @JsonProperty("reliability") ReliabilityTable reliability,
-            @JsonProperty("confusion") int[][] confusion) {
+            @JsonProperty("confusion") int[][] confusion,
+            @JsonProperty("exit_profile") ExitProfile exitProfile) {
     }
 
     /** What one frame costs at this stage: multiply-accumulates (when the card knows them) and measured milliseconds per image (batched). */
@@ -76,6 +77,20 @@ public record CascadeDefinition(
     /** The share of early-decided frames the last stage labels too: the file's, or {@link #DEFAULT_AUDIT_RATE}. */
     public double effectiveAuditRate() {
         return auditRate == null ? DEFAULT_AUDIT_RATE : auditRate;
+    }
+
+    /** This cascade with every stage before the last given its exit profile ({@code profiles.get(s)}; null for the last). */
+    public CascadeDefinition withExitProfiles(List<ExitProfile> profiles) {
+        if (profiles.size() != stages.size()) {
+            throw new IllegalArgumentException(profiles.size() + " exit profiles for " + stages.size() + " stages");
+        }
+        List<StageDefinition> profiled = new java.util.ArrayList<>();
+        for (int s = 0; s < stages.size(); s++) {
+            StageDefinition d = stages.get(s);
+            profiled.add(new StageDefinition(d.model(), d.measure(), d.threshold(), d.classThresholds(), d.cost(), d.reliability(),
+                    d.confusion(), profiles.get(s)));
+        }
+        return new CascadeDefinition(name, profiled, calibration, auditRate);
     }
 
     /** This cascade with another audit rate. */

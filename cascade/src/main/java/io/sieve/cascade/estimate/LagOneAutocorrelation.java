@@ -54,14 +54,28 @@ public final class LagOneAutocorrelation {
 
     /** (1 + rho) / (1 - rho) with rho clamped to [0, 0.95]; 1 until there are enough pairs or while the indicator is constant. */
     public double designEffect() {
+        return estimable() ? estimatedDesignEffect() : 1;
+    }
+
+    /**
+     * The same where it can be estimated, and otherwise the largest (39), for a test that must not
+     * take a few repeated frames, or a run of identical values, for independent evidence.
+     */
+    public double cautiousDesignEffect() {
+        return estimable() ? estimatedDesignEffect() : (1 + MAX_RHO) / (1 - MAX_RHO);
+    }
+
+    private boolean estimable() {
         if (pairs < MIN_PAIRS) {
-            return 1;
+            return false;
         }
         double mean = sumX / pairs;
+        return sumXX / pairs - mean * mean > 1e-12;
+    }
+
+    private double estimatedDesignEffect() {
+        double mean = sumX / pairs;
         double variance = sumXX / pairs - mean * mean;
-        if (variance <= 1e-12) {
-            return 1;
-        }
         double rho = Math.max(0, Math.min(MAX_RHO, (sumXY / pairs - mean * mean) / variance));
         return (1 + rho) / (1 - rho);
     }

@@ -86,9 +86,9 @@ class CascadeTest {
         String fixtures = Fixtures.card("tiny_logits").getParent().toString();
         CascadeDefinition definition = new CascadeDefinition("test", List.of(
                 new CascadeDefinition.StageDefinition(fixtures + "/tiny_logits.card.json", ConfidenceMeasure.MAX_PROBABILITY,
-                        threshold, null, null, null, null),
+                        threshold, null, null, null, null, null),
                 new CascadeDefinition.StageDefinition(fixtures + "/tiny_softmax.card.json", ConfidenceMeasure.MAX_PROBABILITY,
-                        null, null, null, null, null)), null, null);
+                        null, null, null, null, null, null)), null, null);
         Path file = dir.resolve("test.cascade.json");
         definition.write(file);
         return file;
