@@ -65,9 +65,24 @@ function renderDetail() {
     || `${num(q.audit.audited)} of ${num(q.audit.earlyDecided)} early answers checked by the last stage, ${num(q.audit.disagreements)} differently; about ${q.audit.scope}`;
   document.getElementById('audit-target').textContent = target && target.audited !== null && target.audited !== undefined
     ? `${q.target}: ${num(target.audited)} [${num(target.auditedLow)}, ${num(target.auditedHigh)}]` : '–';
+  driftView(q);
   accuracyChart(q.history || []);
   classChart(q.classes || [], q.target);
   stagesTable(q.stages || []);
+}
+
+function driftView(q) {
+  const warning = document.getElementById('drift-warning');
+  warning.hidden = !q.driftWarning;
+  warning.textContent = q.driftWarning || '';
+  const drift = document.getElementById('drift');
+  const checks = q.drift || [];
+  drift.textContent = q.driftNote ? 'not checked' : checks.length === 0 ? '–'
+    : checks.some((c) => c.alarm) ? 'no: drift alarm' : 'no departure detected';
+  drift.className = checks.some((c) => c.alarm) ? 'alarm' : '';
+  drift.title = q.driftNote || checks.map((c) => `stage ${c.stage} ${c.measure === 'EXIT_RATE' ? 'exit rate' : 'disagreement with the last stage'}: `
+    + `${c.observed === null ? '–' : pct(c.observed)} over ${num(c.frames)} frames, calibration ${pct(c.expected)} `
+    + `[${pct(c.expectedLow)}, ${pct(c.expectedHigh)}]${c.alarm ? ' (alarm)' : ''}`).join('\n');
 }
 
 function accuracyChart(points) {

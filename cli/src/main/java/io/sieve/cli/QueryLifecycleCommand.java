@@ -209,8 +209,9 @@ final class QueryLifecycleCommand {
         String eta = p.getEtaSeconds() == null ? "" : String.format(" ETA %.0fs", p.getEtaSeconds());
         String audit = p.getAudit() == null || p.getAudit().getDisagreement() == null ? "" : String.format(" last stage disagrees %.1f%% [%.1f, %.1f]",
                 100 * p.getAudit().getDisagreement(), 100 * p.getAudit().getDisagreementLow(), 100 * p.getAudit().getDisagreementHigh());
-        return String.format("%s %s %,d/%s %.0f fps%s%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
-                p.getThroughputFps(), eta, accuracy, target, audit);
+        String drift = p.getDriftWarning() == null ? "" : " DRIFT ALARM";
+        return String.format("%s %s %,d/%s %.0f fps%s%s%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
+                p.getThroughputFps(), eta, accuracy, target, audit, drift);
     }
 
     static String summary(Progress p) {
@@ -225,6 +226,14 @@ final class QueryLifecycleCommand {
             out.append(audit.getDisagreement() == null ? String.format("%n  audit: %s", audit.getNote())
                     : String.format("%n  the last stage would answer %.2f%% of %s otherwise, 95%% interval [%.2f, %.2f]",
                             100 * audit.getDisagreement(), audit.getScope(), 100 * audit.getDisagreementLow(), 100 * audit.getDisagreementHigh()));
+        }
+        if (p.getDriftWarning() != null) {
+            out.append(String.format("%n  WARNING: %s", p.getDriftWarning()));
+        } else if (p.getDriftNote() != null) {
+            out.append(String.format("%n  %s", p.getDriftNote()));
+        } else if (!p.getDrift().isEmpty()) {
+            out.append(String.format("%n  drift: no departure from the calibration frames detected (%d sequential tests, at most %.0f%% false alarms)",
+                    p.getDrift().size(), 100 * io.sieve.cascade.estimate.DriftMonitor.FALSE_ALARM_RATE));
         }
         for (ClassEstimate c : p.getClasses()) {
             out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  95%% interval [%.1f, %.1f]", c.getName(), c.getPredicted(),

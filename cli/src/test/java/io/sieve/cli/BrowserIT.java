@@ -97,6 +97,56 @@ class BrowserIT {
         }
     }
 
+    /**
+     * The demo as {@code ./sieve demo} runs it, on the default cascade: its parking-lot camera shows
+     * footage nothing like CIFAR-10, and the page warns of drift within 30 s of the demo starting;
+     * the CIFAR-10 replay, drawn like the calibration frames, runs to its end without a warning.
+     */
+    @Test
+    void theDemosParkingLotWarnsOfDriftWithin30SecondsAndTheCifarReplayDoesNot(PlatformConfig platform, @TempDir Path dir)
+            throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "skipped: needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
+        Path video = home.resolve("../shared/data/video/car-detection.mp4").normalize();
+        Assumptions.assumeTrue(Files.isRegularFile(video), "skipped: the sample video is not at " + video);
+        try {
+            Cifar10.locate(Cifar10.defaultLocations(home, System.getenv()));
+        } catch (io.sieve.images.DataException e) {
+            Assumptions.abort("skipped: " + e.getMessage());
+        }
+        String prefix = "demo-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix)
+                .withSetting("application.id", prefix + "app").withSetting("metrics.port", "0")
+                .withSetting("state.dir", dir.resolve("state").toString());
+        try (Demo demo = Demo.start(home.resolve("models/cascades/default.cascade.json"), cluster, 0, 1000, video)) {
+            long started = System.nanoTime();
+            WebDriver browser = chrome(dir);
+            try {
+                browser.get("http://127.0.0.1:" + demo.uiPort() + "/");
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+                select(wait, Demo.LIVE_QUERY);
+                wait.until(b -> b.findElement(By.id("drift-warning")).isDisplayed());
+                double seconds = (System.nanoTime() - started) / 1e9;
+                System.out.printf("the parking lot's drift warning showed %.1f s after the demo started%n", seconds);
+                assertThat(seconds).as("seconds from the demo's start to the drift warning").isLessThan(30);
+                assertThat(browser.findElement(By.id("drift-warning")).getText())
+                        .contains("departs from the calibration frames", "stage 0 (sievenet_m_kd)");
+                assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no: drift alarm");
+                Path shots = home.resolve("consumer-ui/target/screenshots");
+                Files.createDirectories(shots);
+                Files.write(shots.resolve("demo-drift.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+
+                select(wait, demo.replayQuery());
+                new WebDriverWait(browser, Duration.ofSeconds(120)).until(b -> b.findElement(By.id("state")).getText().equals("DONE"));
+                assertThat(browser.findElement(By.id("drift-warning")).isDisplayed()).isFalse();
+                assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no departure detected");
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
     @Test
     void theFormRejectsBadInputWithReasons(PlatformConfig platform, @TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
@@ -147,6 +197,18 @@ class BrowserIT {
             socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
+    }
+
+    /** Clicks the query's row (the list is redrawn with every progress record, so a row found may be gone by the click). */
+    private static void select(WebDriverWait wait, String queryId) {
+        wait.until(b -> {
+            try {
+                b.findElement(By.cssSelector("tr[data-id='" + queryId + "']")).click();
+                return b.findElement(By.id("query-title")).getText().equals(queryId);
+            } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
+                return false;
+            }
+        });
     }
 
     private static long seen(WebDriver browser) {

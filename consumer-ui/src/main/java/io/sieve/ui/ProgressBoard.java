@@ -2,6 +2,7 @@ package io.sieve.ui;
 
 import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.DriftCheck;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.StageProgress;
 import java.util.ArrayDeque;
@@ -74,6 +75,23 @@ final class ProgressBoard {
             a.put("note", audit.getNote());
             v.put("audit", a);
         }
+        v.put("driftWarning", p.getDriftWarning());
+        v.put("driftNote", p.getDriftNote());
+        List<Map<String, Object>> drift = new ArrayList<>();
+        for (DriftCheck c : p.getDrift()) {
+            Map<String, Object> check = new LinkedHashMap<>();
+            check.put("stage", c.getStage());
+            check.put("model", c.getModel());
+            check.put("measure", c.getMeasure().name());
+            check.put("expected", c.getExpected());
+            check.put("expectedLow", c.getExpectedLow());
+            check.put("expectedHigh", c.getExpectedHigh());
+            check.put("observed", c.getObserved());
+            check.put("frames", c.getFrames());
+            check.put("alarm", c.getAlarm());
+            drift.add(check);
+        }
+        v.put("drift", drift);
         v.put("emitted", p.getEmittedTime().toEpochMilli());
         List<Map<String, Object>> stages = new ArrayList<>();
         for (StageProgress s : p.getStages()) {

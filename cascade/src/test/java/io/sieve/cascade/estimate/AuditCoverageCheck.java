@@ -92,6 +92,35 @@ public final class AuditCoverageCheck {
         return results;
     }
 
+    /**
+     * The drift alarm over the same frames in {@code replays} seeded random orders with fresh audit
+     * coins, checked every 100 frames as progress records would: for each replay, the frames seen
+     * when it was raised, or -1 when it never was. The cascade's stage 0 is tested against {@code profiles}.
+     */
+    public static long[] firstDriftAlarms(List<Frame> frames, List<io.sieve.cascade.definition.ExitProfile> profiles, double auditRate,
+                                          int replays, long seed) {
+        Random random = new Random(seed);
+        long[] first = new long[replays];
+        for (int r = 0; r < replays; r++) {
+            List<Frame> order = new ArrayList<>(frames);
+            Collections.shuffle(order, random);
+            DriftMonitor monitor = new DriftMonitor(profiles);
+            first[r] = -1;
+            for (int i = 0; i < order.size() && first[r] < 0; i++) {
+                Frame f = order.get(i);
+                monitor.reached(0, f.early());
+                if (f.early() && random.nextDouble() < auditRate) {
+                    monitor.audited(0, f.answer() != f.lastLabel());
+                }
+                boolean checkNow = (i + 1) % 100 == 0 || i == order.size() - 1;
+                if (checkNow && monitor.check(false, i + 1).stream().anyMatch(DriftMonitor.Check::alarm)) {
+                    first[r] = i + 1;
+                }
+            }
+        }
+        return first;
+    }
+
     private static double min(double[] values) {
         double m = Double.POSITIVE_INFINITY;
         for (double v : values) {

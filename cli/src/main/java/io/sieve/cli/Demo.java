@@ -1,0 +1,193 @@
+package io.sieve.cli;
+
+import io.sieve.client.ClusterConfig;
+import io.sieve.client.QueryClient;
+import io.sieve.client.Topics;
+import io.sieve.images.Cifar10;
+import io.sieve.images.DataException;
+import io.sieve.platform.PlatformConfig;
+import io.sieve.producer.FramePublisher;
+import io.sieve.producer.FrameSource;
+import io.sieve.producer.ProducerRun;
+import io.sieve.producer.SourceException;
+import io.sieve.producer.Sources;
+import io.sieve.producer.SyntheticSource;
+import io.sieve.producer.VideoSource;
+import io.sieve.schemas.QueryAction;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryMode;
+import io.sieve.stream.SieveStreamApp;
+import io.sieve.stream.StreamAppConfig;
+import io.sieve.ui.SieveUi;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * What {@code ./sieve demo} runs on a platform: the stream app with a cascade, the UI, the CIFAR-10
+ * test batch replayed as a retrospective query, and the sample video looped as a live camera under
+ * a live query (footage unlike the calibration frames: its drift alarm is the point). Closing it
+ * stops the producers and then everything it started, in reverse order.
+ */
+final class Demo implements AutoCloseable {
+    static final String LIVE_QUERY = "parking-lot-live";
+    static final String LIVE_CAMERA = "parking-lot";
+    static final double LIVE_FPS = 12.5;
+
+    private final Deque<AutoCloseable> started;
+    /** The replay's flag is its own: aborting its query stops the replay, not the camera. */
+    private final List<AtomicBoolean> stopProducers;
+    private final List<Thread> producers;
+    private final SieveStreamApp app;
+    private final SieveUi ui;
+    private final String replayQuery;
+
+    private Demo(Deque<AutoCloseable> started, List<AtomicBoolean> stopProducers, List<Thread> producers, SieveStreamApp app, SieveUi ui,
+                 String replayQuery) {
+        this.started = started;
+        this.stopProducers = stopProducers;
+        this.producers = producers;
+        this.app = app;
+        this.ui = ui;
+        this.replayQuery = replayQuery;
+    }
+
+    /**
+     * Starts it all on the platform {@code cluster} names.
+     *
+     * @param replayFps frames per second of the CIFAR-10 replay
+     * @param video     the clip looped as the live camera; the live query is skipped (and says so) when it is not there
+     */
+    static Demo start(Path cascade, ClusterConfig cluster, int uiPort, double replayFps, Path video) {
+        Path home = SieveHome.path();
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            ModelCards cards = ModelCards.ofCascade(cascade);
+            StreamAppConfig config = StreamAppConfig.from(cluster, home);
+            SieveStreamApp app = SieveStreamApp.start(cascade, cluster, config, Duration.ofSeconds(120));
+            started.push(app);
+            SieveUi ui = UiCommand.start(cluster, cards.classes(), PlatformConfig.LOOPBACK, uiPort, true);
+            started.push(ui);
+            Topics topics = new Topics(config.topicPrefix(), cluster.registryUrl());
+            QueryClient queries = new QueryClient(cluster, topics);
+            started.push(queries);
+            AtomicBoolean stopReplay = new AtomicBoolean();
+            AtomicBoolean stopCamera = new AtomicBoolean();
+            String replayQuery = "cifar-test-" + Instant.now().getEpochSecond();
+            Thread replay = replayCifar(home, cluster, topics, queries, cards.frameSize(), replayQuery, replayFps, stopReplay);
+            Thread camera = liveVideo(cluster, topics, queries, cards.frameSize(), video, stopCamera);
+            return new Demo(started, List.of(stopReplay, stopCamera), List.of(replay, camera), app, ui, replayQuery);
+        } catch (RuntimeException e) {
+            closeAll(started);
+            throw e;
+        }
+    }
+
+    String replayQuery() {
+        return replayQuery;
+    }
+
+    int uiPort() {
+        return ui.port();
+    }
+
+    int metricsPort() {
+        return app.metricsPort();
+    }
+
+    /** Replays the test batch (or synthetic cameras when it is not here) as a query until it ends, is aborted, or the demo stops. */
+    private static Thread replayCifar(Path home, ClusterConfig cluster, Topics topics, QueryClient queries, FrameSize size, String queryId,
+                                      double fps, AtomicBoolean stop) {
+        FrameSource source;
+        long expected;
+        try {
+            Path testBatch = Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())).resolve(Cifar10.TEST_FILE);
+            var replay = Sources.cifar(testBatch, "cifar-replay", size.width(), size.height()).shuffled(1);
+            expected = replay.expectedFrames().orElseThrow();
+            source = replay;
+        } catch (DataException e) {
+            System.out.println("CIFAR-10 is not here (" + e.getMessage() + "); replaying synthetic cameras instead.");
+            source = new SyntheticSource("synthetic-1", size.width(), size.height(), 10_000);
+            expected = 10_000;
+        }
+        queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START).setTargetClass("automobile")
+                .setExpectedFrames(expected).setSeed(1).setIssuedTime(Instant.now()).build());
+        System.out.println("Query " + queryId + ": " + source.describe() + " in random order at " + fps + " frames/s, counting automobiles");
+        FrameSource chosen = source;
+        return thread("demo-cifar", () -> {
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(100));
+                 AutoCloseable watch = queries.onAbort(queryId, () -> stop.set(true))) {
+                ProducerRun.run(List.of(chosen), publisher, fps, queryId, stop, n -> { });
+            }
+        });
+    }
+
+    private static Thread liveVideo(ClusterConfig cluster, Topics topics, QueryClient queries, FrameSize size, Path video,
+                                    AtomicBoolean stop) {
+        if (!Files.isRegularFile(video)) {
+            System.out.println("No sample video at " + video + "; the live camera query is skipped.");
+            return thread("demo-video", () -> { });
+        }
+        queries.send(QueryCommand.newBuilder().setQueryId(LIVE_QUERY).setAction(QueryAction.START).setMode(QueryMode.LIVE)
+                .setCameras(List.of(LIVE_CAMERA)).setTargetClass("automobile").setIssuedTime(Instant.now()).build());
+        System.out.println("Live query " + LIVE_QUERY + ": " + video.getFileName() + " as camera " + LIVE_CAMERA + " at " + LIVE_FPS
+                + " frames/s, looping");
+        return thread("demo-video", () -> {
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 4, Duration.ofMillis(200))) {
+                while (!stop.get()) {
+                    try (VideoSource source = new VideoSource(video.toString(), LIVE_CAMERA, size.width(), size.height(), null)) {
+                        ProducerRun.run(List.of(source), publisher, LIVE_FPS, null, stop, n -> { });
+                    } catch (SourceException e) {
+                        System.out.println("Live camera stopped: " + e.getMessage());
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        stopProducers.forEach(flag -> flag.set(true));
+        for (Thread producer : producers) {
+            try {
+                producer.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        closeAll(started);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> started) {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("while stopping: " + e.getMessage());
+            }
+        }
+    }
+
+    private interface Body {
+        void run() throws Exception;
+    }
+
+    private static Thread thread(String name, Body body) {
+        Thread t = new Thread(() -> {
+            try {
+                body.run();
+            } catch (Exception e) {
+                System.err.println(name + " failed: " + e.getMessage());
+            }
+        }, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}
