@@ -20,7 +20,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "8080", description = "UI port (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--fps", defaultValue = "250", description = "Replay rate of the CIFAR-10 query, frames per second (default: ${DEFAULT-VALUE}).")
+    static final double DEFAULT_REPLAY_FPS = 250;
+
+    @Option(names = "--fps", defaultValue = "" + DEFAULT_REPLAY_FPS, description = "Replay rate of the CIFAR-10 query, frames per second (default: ${DEFAULT-VALUE}).")
     double fps;
 
     @Option(names = "--video", defaultValue = "${sys:sieve.home:-.}/../shared/data/video/car-detection.mp4",

@@ -119,31 +119,32 @@ class BrowserIT {
         ClusterConfig cluster = platform.cluster().withSetting("topic.prefix", prefix)
                 .withSetting("application.id", prefix + "app").withSetting("metrics.port", "0")
                 .withSetting("state.dir", dir.resolve("state").toString());
-        try (Demo demo = Demo.start(home.resolve("models/cascades/default.cascade.json"), cluster, 0, 1000, video)) {
+        // The browser starts first: on a busy 2-core machine Chromium alone takes seconds, which are not the demo's.
+        WebDriver browser = chrome(dir);
+        try (Demo demo = Demo.start(home.resolve("models/cascades/default.cascade.json"), cluster, 0, DemoCommand.DEFAULT_REPLAY_FPS, video)) {
             long started = System.nanoTime();
-            WebDriver browser = chrome(dir);
-            try {
-                browser.get("http://127.0.0.1:" + demo.uiPort() + "/");
-                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
-                select(wait, Demo.LIVE_QUERY);
-                wait.until(b -> b.findElement(By.id("drift-warning")).isDisplayed());
-                double seconds = (System.nanoTime() - started) / 1e9;
-                System.out.printf("the parking lot's drift warning showed %.1f s after the demo started%n", seconds);
-                assertThat(seconds).as("seconds from the demo's start to the drift warning").isLessThan(30);
-                assertThat(browser.findElement(By.id("drift-warning")).getText())
-                        .contains("departs from the calibration frames", "stage 0 (sievenet_m_kd)");
-                assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no: drift alarm");
-                Path shots = home.resolve("consumer-ui/target/screenshots");
-                Files.createDirectories(shots);
-                Files.write(shots.resolve("demo-drift.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+            browser.get("http://127.0.0.1:" + demo.uiPort() + "/");
+            WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+            select(wait, Demo.LIVE_QUERY);
+            double listed = (System.nanoTime() - started) / 1e9;
+            wait.until(b -> b.findElement(By.id("drift-warning")).isDisplayed());
+            double seconds = (System.nanoTime() - started) / 1e9;
+            System.out.printf("the parking lot's query was listed %.1f s and its drift warning showed %.1f s after the demo started: %s%n",
+                    listed, seconds, browser.findElement(By.id("drift-warning")).getText());
+            assertThat(seconds).as("seconds from the demo's start to the drift warning").isLessThan(30);
+            assertThat(browser.findElement(By.id("drift-warning")).getText())
+                    .contains("departs from the calibration frames", "stage 0 (sievenet_m_kd)");
+            assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no: drift alarm");
+            Path shots = home.resolve("consumer-ui/target/screenshots");
+            Files.createDirectories(shots);
+            Files.write(shots.resolve("demo-drift.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
-                select(wait, demo.replayQuery());
-                new WebDriverWait(browser, Duration.ofSeconds(120)).until(b -> b.findElement(By.id("state")).getText().equals("DONE"));
-                assertThat(browser.findElement(By.id("drift-warning")).isDisplayed()).isFalse();
-                assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no departure detected");
-            } finally {
-                browser.quit();
-            }
+            select(wait, demo.replayQuery());
+            new WebDriverWait(browser, Duration.ofSeconds(120)).until(b -> b.findElement(By.id("state")).getText().equals("DONE"));
+            assertThat(browser.findElement(By.id("drift-warning")).isDisplayed()).isFalse();
+            assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no departure detected");
+        } finally {
+            browser.quit();
         }
     }
 
