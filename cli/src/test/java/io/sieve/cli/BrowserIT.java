@@ -200,15 +200,16 @@ class BrowserIT {
         }
     }
 
-    /** Clicks the query's row (the list is redrawn with every progress record, so a row found may be gone by the click). */
+    /**
+     * Clicks the query's row once it is listed. The list is redrawn with every progress record, so the
+     * row is found and clicked in one script: a row found by the driver may be gone by its click.
+     */
     private static void select(WebDriverWait wait, String queryId) {
         wait.until(b -> {
-            try {
-                b.findElement(By.cssSelector("tr[data-id='" + queryId + "']")).click();
-                return b.findElement(By.id("query-title")).getText().equals(queryId);
-            } catch (org.openqa.selenium.NoSuchElementException | org.openqa.selenium.StaleElementReferenceException e) {
-                return false;
-            }
+            Object clicked = ((org.openqa.selenium.JavascriptExecutor) b).executeScript(
+                    "const row = [...document.querySelectorAll('#queries tbody tr')].find((r) => r.dataset.id === arguments[0]);"
+                            + " if (row) row.click(); return !!row;", queryId);
+            return Boolean.TRUE.equals(clicked) && b.findElement(By.id("query-title")).getText().equals(queryId);
         });
     }
 
