@@ -9,6 +9,7 @@ import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import io.sieve.client.Brokers;
 import io.sieve.client.QueryClient;
+import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
@@ -233,7 +234,7 @@ final class QueryLifecycleCommand {
             out.append(String.format("%n  %s", p.getDriftNote()));
         } else if (!p.getDrift().isEmpty()) {
             out.append(String.format("%n  drift: no departure from the calibration frames detected (%d sequential tests, at most %.0f%% false alarms)",
-                    p.getDrift().size(), 100 * io.sieve.cascade.estimate.DriftMonitor.FALSE_ALARM_RATE));
+                    p.getDrift().size(), 100 * DriftMonitor.FALSE_ALARM_RATE));
         }
         for (ClassEstimate c : p.getClasses()) {
             out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  95%% interval [%.1f, %.1f]", c.getName(), c.getPredicted(),

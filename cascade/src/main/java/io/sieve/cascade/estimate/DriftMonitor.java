@@ -86,6 +86,19 @@ public final class DriftMonitor {
     private final long[] disagreed;
     private final LagOneAutocorrelation[] disagreementSeries;
     private final long[][] alarmSince;
+    /** Each test's share of the false-alarm budget, for calibration's interval and for the stream's test alike. */
+    private final double alpha;
+    /** [stage][measure] calibration's share and its exact interval; null for a stage without a profile. */
+    private final Expectation[][] expectations;
+
+    /** What calibration measured for one test: the share and its exact (Clopper-Pearson) interval at 1 - alpha. */
+    private record Expectation(double share, double low, double high) {
+        static Expectation of(long events, long trials, double alpha) {
+            return trials == 0 ? new Expectation(Double.NaN, 0, 1)
+                    : new Expectation((double) events / trials, ExactBounds.lower((int) events, (int) trials, alpha / 2),
+                            ExactBounds.upper((int) events, (int) trials, alpha / 2));
+        }
+    }
 
     /** A monitor for a cascade whose stage {@code s} has {@code profiles.get(s)} (null for the last stage or a stage without one). */
     public DriftMonitor(List<ExitProfile> profiles) {
@@ -105,7 +118,15 @@ public final class DriftMonitor {
         disagreed = new long[stages];
         disagreementSeries = new LagOneAutocorrelation[stages];
         alarmSince = new long[stages][Measure.values().length];
+        int tests = 2 * (int) profiles.stream().filter(p -> p != null).count();
+        alpha = tests == 0 ? FALSE_ALARM_RATE : FALSE_ALARM_RATE / tests / 2;
+        expectations = new Expectation[stages][];
         for (int s = 0; s < stages; s++) {
+            ExitProfile profile = profiles.get(s);
+            if (profile != null) {
+                expectations[s] = new Expectation[] {Expectation.of(profile.exited(), profile.reached(), alpha),
+                        Expectation.of(profile.exitedDisagreeing(), profile.exited(), alpha)};
+            }
             StageState state = states.get(s);
             reached[s] = state.reached();
             exited[s] = state.exited();
@@ -166,38 +187,32 @@ public final class DriftMonitor {
      * @param framesSeen     the query's frames so far, recorded with a newly raised alarm
      */
     public List<Check> check(boolean autocorrelated, long framesSeen) {
-        int tests = 2 * (int) profiles.stream().filter(p -> p != null).count();
-        double alpha = FALSE_ALARM_RATE / tests / 2;
         List<Check> checks = new ArrayList<>();
         for (int s = 0; s < profiles.size(); s++) {
-            ExitProfile profile = profiles.get(s);
-            if (profile == null) {
+            if (profiles.get(s) == null) {
                 continue;
             }
-            checks.add(test(s, Measure.EXIT_RATE, profile.exited(), profile.reached(), exited[s], reached[s],
-                    autocorrelated ? exitSeries[s].cautiousDesignEffect() : 1, alpha, framesSeen));
-            checks.add(test(s, Measure.DISAGREEMENT, profile.exitedDisagreeing(), profile.exited(), disagreed[s], audited[s],
-                    autocorrelated ? disagreementSeries[s].cautiousDesignEffect() : 1, alpha, framesSeen));
+            checks.add(test(s, Measure.EXIT_RATE, exited[s], reached[s], autocorrelated ? exitSeries[s].cautiousDesignEffect() : 1,
+                    framesSeen));
+            checks.add(test(s, Measure.DISAGREEMENT, disagreed[s], audited[s],
+                    autocorrelated ? disagreementSeries[s].cautiousDesignEffect() : 1, framesSeen));
         }
         return checks;
     }
 
-    private Check test(int stage, Measure measure, long calibrationEvents, long calibrationTrials, long events, long trials,
-                       double designEffect, double alpha, long framesSeen) {
-        double low = calibrationTrials == 0 ? 0 : ExactBounds.lower((int) calibrationEvents, (int) calibrationTrials, alpha / 2);
-        double high = calibrationTrials == 0 ? 1 : ExactBounds.upper((int) calibrationEvents, (int) calibrationTrials, alpha / 2);
-        double expected = calibrationTrials == 0 ? Double.NaN : (double) calibrationEvents / calibrationTrials;
+    private Check test(int stage, Measure measure, long events, long trials, double designEffect, long framesSeen) {
+        int m = measure.ordinal();
+        Expectation calibration = expectations[stage][m];
         double n = trials / designEffect;
         double k = events / designEffect;
-        double evidence = Math.exp(logEvidence(k, n, low, high));
+        double evidence = Math.exp(logEvidence(k, n, calibration.low(), calibration.high()));
         double threshold = 1 / alpha;
-        int m = measure.ordinal();
         boolean raisedNow = alarmSince[stage][m] < 0 && evidence >= threshold;
         if (raisedNow) {
             alarmSince[stage][m] = framesSeen;
         }
-        return new Check(stage, measure, expected, low, high, trials, trials == 0 ? Double.NaN : (double) events / trials, n, evidence,
-                threshold, alarmSince[stage][m], raisedNow);
+        return new Check(stage, measure, calibration.share(), calibration.low(), calibration.high(), trials,
+                trials == 0 ? Double.NaN : (double) events / trials, n, evidence, threshold, alarmSince[stage][m], raisedNow);
     }
 
     /**

@@ -54,7 +54,8 @@ public final class LagOneAutocorrelation {
 
     /** (1 + rho) / (1 - rho) with rho clamped to [0, 0.95]; 1 until there are enough pairs or while the indicator is constant. */
     public double designEffect() {
-        return estimable() ? estimatedDesignEffect() : 1;
+        double rho = rho();
+        return Double.isNaN(rho) ? 1 : inflation(rho);
     }
 
     /**
@@ -62,21 +63,24 @@ public final class LagOneAutocorrelation {
      * take a few repeated frames, or a run of identical values, for independent evidence.
      */
     public double cautiousDesignEffect() {
-        return estimable() ? estimatedDesignEffect() : (1 + MAX_RHO) / (1 - MAX_RHO);
+        double rho = rho();
+        return inflation(Double.isNaN(rho) ? MAX_RHO : rho);
     }
 
-    private boolean estimable() {
+    /** rho clamped to [0, 0.95], or NaN with too few pairs or a constant indicator. */
+    private double rho() {
         if (pairs < MIN_PAIRS) {
-            return false;
+            return Double.NaN;
         }
         double mean = sumX / pairs;
-        return sumXX / pairs - mean * mean > 1e-12;
+        double variance = sumXX / pairs - mean * mean;
+        if (variance <= 1e-12) {
+            return Double.NaN;
+        }
+        return Math.max(0, Math.min(MAX_RHO, (sumXY / pairs - mean * mean) / variance));
     }
 
-    private double estimatedDesignEffect() {
-        double mean = sumX / pairs;
-        double variance = sumXX / pairs - mean * mean;
-        double rho = Math.max(0, Math.min(MAX_RHO, (sumXY / pairs - mean * mean) / variance));
+    private static double inflation(double rho) {
         return (1 + rho) / (1 - rho);
     }
 }
