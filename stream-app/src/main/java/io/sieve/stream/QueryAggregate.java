@@ -16,7 +16,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import io.sieve.serde.StoredStates;
 import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.MissingSchemaException;
 
 /**
@@ -25,6 +27,8 @@ import org.apache.avro.message.MissingSchemaException;
  * kept as an object here and turned into its stored form only when written.
  */
 final class QueryAggregate {
+    /** Reads aggregates stored by earlier Sieve versions too, so that an upgrade keeps running queries. */
+    private static final BinaryMessageDecoder<QueryAggregateState> STORED = StoredStates.queryAggregates();
     Long expected;
     String targetClass;
     boolean live;
@@ -98,7 +102,7 @@ final class QueryAggregate {
                                  int stages, int classes) {
         QueryAggregateState state;
         try {
-            state = QueryAggregateState.fromByteBuffer(ByteBuffer.wrap(bytes));
+            state = STORED.decode(ByteBuffer.wrap(bytes));
         } catch (BadHeaderException | MissingSchemaException e) {
             throw unreadable(queryId, bytes.length > 0 && bytes[0] == '{'
                     ? "it is in the JSON format of earlier Sieve versions" : "it is not a QueryAggregateState record (" + e.getMessage() + ")");

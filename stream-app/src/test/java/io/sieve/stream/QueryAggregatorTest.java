@@ -54,6 +54,51 @@ class QueryAggregatorTest {
         assertThat(after.forwarded()).as("nothing changed since").isEmpty();
     }
 
+    /**
+     * A query running while Sieve is upgraded: its aggregate was stored by the first version with a
+     * typed state (before the audit and the drift monitor), and the new aggregator carries it on.
+     */
+    @Test
+    void anAggregateStoredByAnEarlierVersionKeepsItsQueryRunning() throws Exception {
+        org.apache.avro.Schema first = io.sieve.serde.StoredStates.history("QueryAggregateState").get(0);
+        org.apache.avro.generic.GenericRecord old = new org.apache.avro.generic.GenericData.Record(first);
+        old.put("expected_frames", 100L);
+        old.put("target_class", null);
+        old.put("live", false);
+        old.put("final_state", null);
+        old.put("frames_seen", 4L);
+        old.put("first_decided_millis", 0L);
+        old.put("last_decided_millis", 1000L);
+        old.put("frames_in", List.of(4L, 1L));
+        old.put("frames_decided", List.of(3L, 1L));
+        old.put("inference_micros", List.of(40.0, 90.0));
+        var series = new org.apache.avro.generic.GenericData.Record(first.getField("target_autocorrelation").schema());
+        series.put("pairs", 0L);
+        series.put("sum_x", 0.0);
+        series.put("sum_xx", 0.0);
+        series.put("sum_xy", 0.0);
+        series.put("previous", -1);
+        old.put("target_autocorrelation", series);
+        old.put("estimate", null);
+        java.nio.ByteBuffer bytes = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                org.apache.avro.generic.GenericData.get(), first).encode(old);
+        byte[] stored = new byte[bytes.remaining()];
+        bytes.get(stored);
+        MockProcessorContext<String, Progress> context = context();
+        store.put("q-upgraded", stored);
+
+        QueryAggregator aggregator = aggregator(context);
+        aggregator.process(new Record<>("q-upgraded", prediction(4), 0L));
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
+
+        Progress progress = context.forwarded().get(context.forwarded().size() - 1).record().value();
+        assertThat(progress.getState()).isEqualTo(QueryState.RUNNING);
+        assertThat(progress.getFramesSeen()).isEqualTo(5);
+        assertThat(progress.getStages().get(0).getFramesIn()).as("restored; this prediction names no stage").isEqualTo(4);
+        // Frames counted before the audit existed had no chance of one: the audit says it cannot tell.
+        assertThat(progress.getAudit().getNote()).contains("could not be audited");
+    }
+
     @Test
     void anAggregateStoredInTheFormerJsonFormatIsRefusedNamingTheQueryAndTheWayOut() {
         MockProcessorContext<String, Progress> context = context();
