@@ -121,7 +121,7 @@ final class Demo implements AutoCloseable {
         FrameSource chosen = source;
         return thread("demo-cifar", () -> {
             try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(100));
-                 AutoCloseable watch = queries.onAbort(queryId, () -> stop.set(true))) {
+                 AutoCloseable watch = queries.onEnd(queryId, action -> stop.set(true))) {
                 ProducerRun.run(List.of(chosen), publisher, fps, queryId, stop, n -> { });
             }
         });

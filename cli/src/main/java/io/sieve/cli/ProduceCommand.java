@@ -101,6 +101,9 @@ final class ProduceCommand implements Callable<Integer> {
     private FrameSize frameSize;
 
     @Mixin
+    PrecisionOptions precision;
+
+    @Mixin
     ClusterOptions clusterOptions;
 
     @Override
@@ -119,6 +122,9 @@ final class ProduceCommand implements Callable<Integer> {
         }
         if (sampleFps != null && !(sampleFps > 0)) {
             throw new IllegalArgumentException("--sample-fps must be positive, got " + sampleFps);
+        }
+        if (query == null && (precision.points != null || precision.frames != null)) {
+            throw new IllegalArgumentException("--precision-points and --precision-frames are for a query's frames: add --query ID");
         }
         cards = ModelCards.ofCascade(cascade);
         frameSize = size != null ? FrameSize.parse(size) : cards.frameSize();
@@ -143,12 +149,14 @@ final class ProduceCommand implements Callable<Integer> {
             AutoCloseable abortWatch = () -> { };
             if (query != null) {
                 QueryClient queries = new QueryClient(cluster, new Topics(settings.topicPrefix(), cluster.registryUrl()));
-                queries.send(QueryCommand.newBuilder().setQueryId(QueryLifecycleCommand.validQueryId(query)).setAction(QueryAction.START)
-                        .setTargetClass(target).setExpectedFrames(known ? expected : null).setSeed(seed)
-                        .setAuditRate(QueryLifecycleCommand.validAuditRate(auditRate))
-                        .setIssuedTime(java.time.Instant.now()).build());
-                AutoCloseable watch = queries.onAbort(query, () -> {
-                    System.err.println("\nQuery " + query + " was aborted: stopping.");
+                QueryCommand.Builder start = QueryCommand.newBuilder().setQueryId(QueryLifecycleCommand.validQueryId(query))
+                        .setAction(QueryAction.START).setTargetClass(target).setExpectedFrames(known ? expected : null).setSeed(seed)
+                        .setAuditRate(QueryLifecycleCommand.validAuditRate(auditRate)).setIssuedTime(java.time.Instant.now());
+                precision.applyTo(start, false, known ? expected : null);
+                queries.send(start.build());
+                AutoCloseable watch = queries.onEnd(query, action -> {
+                    System.err.println("\nQuery " + query + (action == QueryAction.STOP ? " reached its precision" : " was aborted")
+                            + ": stopping.");
                     stop.set(true);
                 });
                 abortWatch = () -> {

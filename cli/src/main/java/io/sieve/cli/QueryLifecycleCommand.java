@@ -2,6 +2,7 @@ package io.sieve.cli;
 
 import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.ClassEstimate;
+import io.sieve.schemas.PrecisionProgress;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -10,6 +11,7 @@ import io.sieve.schemas.QueryState;
 import io.sieve.client.Brokers;
 import io.sieve.client.QueryClient;
 import io.sieve.cascade.estimate.DriftMonitor;
+import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.stream.StreamAppConfig;
 import io.sieve.client.Topics;
@@ -88,6 +90,9 @@ final class QueryLifecycleCommand {
         Double auditRate;
 
         @Mixin
+        PrecisionOptions precision;
+
+        @Mixin
         ClusterOptions cluster;
 
         @Override
@@ -103,11 +108,13 @@ final class QueryLifecycleCommand {
                 throw new IllegalArgumentException("--audit-rate is for retrospective queries: live frames are shared by every live "
                         + "query and are audited at the cascade's audit_rate");
             }
+            QueryCommand.Builder command = QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
+                    .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
+                    .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setAuditRate(validAuditRate(auditRate))
+                    .setIssuedTime(Instant.now());
+            precision.applyTo(command, live, expected);
             try (QueryClient queries = client(cluster)) {
-                queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
-                        .setMode(live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setCameras(cameras).setFromTime(from).setToTime(to)
-                        .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setAuditRate(validAuditRate(auditRate))
-                        .setIssuedTime(Instant.now()).build());
+                queries.send(command.build());
             }
             System.out.println("Started query " + queryId + "; follow it with ./sieve query watch " + queryId);
             return 0;
@@ -118,6 +125,9 @@ final class QueryLifecycleCommand {
     static final class Abort implements Callable<Integer> {
         @Parameters(paramLabel = "ID")
         String id;
+
+        @Mixin
+        PrecisionOptions precision;
 
         @Mixin
         ClusterOptions cluster;
@@ -133,6 +143,10 @@ final class QueryLifecycleCommand {
                 }
                 if (latest.get().getAction() == QueryAction.ABORT) {
                     System.out.println("Query " + queryId + " was already aborted");
+                    return 0;
+                }
+                if (latest.get().getAction() == QueryAction.STOP) {
+                    System.out.println("Query " + queryId + " already ended at its requested precision (DONE_AT_PRECISION); nothing to abort");
                     return 0;
                 }
                 queries.abort(queryId);
@@ -211,8 +225,16 @@ final class QueryLifecycleCommand {
         String audit = p.getAudit() == null || p.getAudit().getDisagreement() == null ? "" : String.format(" last stage disagrees %.1f%% [%.1f, %.1f]",
                 100 * p.getAudit().getDisagreement(), 100 * p.getAudit().getDisagreementLow(), 100 * p.getAudit().getDisagreementHigh());
         String drift = p.getDriftWarning() == null ? "" : " DRIFT ALARM";
-        return String.format("%s %s %,d/%s %.0f fps%s%s%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
-                p.getThroughputFps(), eta, accuracy, target, audit, drift);
+        PrecisionProgress precision = p.getPrecision();
+        String precise = precision == null || precision.getShareHalfWidth() == null ? ""
+                : String.format(" precision +-%.1f pts (asked %s)", 100 * precision.getShareHalfWidth(), requested(precision));
+        return String.format("%s %s %,d/%s %.0f fps%s%s%s%s%s%s", p.getState(), bar, p.getFramesSeen(), expected > 0 ? String.format("%,d", expected) : "?",
+                p.getThroughputFps(), eta, accuracy, target, audit, precise, drift);
+    }
+
+    /** What a precision query asked, e.g. "+-2.0 points at 95%". */
+    static String requested(PrecisionProgress precision) {
+        return PrecisionTarget.describe(precision.getRequestedShare(), precision.getRequestedCount(), precision.getLevel());
     }
 
     static String summary(Progress p) {
@@ -220,13 +242,23 @@ final class QueryLifecycleCommand {
         if (p.getTrueAccuracy() != null) {
             out.append(String.format(" (true accuracy of labelled frames %.2f%%)", 100 * p.getTrueAccuracy()));
         }
+        PrecisionProgress precision = p.getPrecision();
         AuditProgress audit = p.getAudit();
         if (audit != null) {
             out.append(String.format("%n  audit: %,d of %,d early-decided frames labelled by the last stage too, %,d of them differently",
                     audit.getAudited(), audit.getEarlyDecided(), audit.getDisagreements()));
             out.append(audit.getDisagreement() == null ? String.format("%n  audit: %s", audit.getNote())
-                    : String.format("%n  the last stage would answer %.2f%% of %s otherwise, 95%% interval [%.2f, %.2f]",
-                            100 * audit.getDisagreement(), audit.getScope(), 100 * audit.getDisagreementLow(), 100 * audit.getDisagreementHigh()));
+                    : String.format("%n  the last stage would answer %.2f%% of %s otherwise, %s interval [%.2f, %.2f]",
+                            100 * audit.getDisagreement(), audit.getScope(), precision == null ? "95%" : String.format("%.0f%%", 100 * precision.getLevel()),
+                            100 * audit.getDisagreementLow(), 100 * audit.getDisagreementHigh()));
+        }
+        if (precision != null) {
+            out.append(String.format("%n  precision: asked %s for %s; reached %s%s", requested(precision), precision.getScope(),
+                    precision.getHalfWidth() == null ? "-" : String.format("+-%.1f frames (+-%.2f points)", precision.getHalfWidth(),
+                            100 * precision.getShareHalfWidth()),
+                    precision.getNote() == null ? "" : " (" + precision.getNote() + ")"));
+            out.append(String.format("%n  every interval below is a confidence sequence at %.0f%%, valid whenever the query stops",
+                    100 * precision.getLevel()));
         }
         if (p.getDriftWarning() != null) {
             out.append(String.format("%n  WARNING: %s", p.getDriftWarning()));
@@ -236,9 +268,10 @@ final class QueryLifecycleCommand {
             out.append(String.format("%n  drift: no departure from the calibration frames detected (%d sequential tests, at most %.0f%% false alarms)",
                     p.getDrift().size(), 100 * DriftMonitor.FALSE_ALARM_RATE));
         }
+        String level = precision == null ? "95%" : String.format("%.0f%%", 100 * precision.getLevel());
         for (ClassEstimate c : p.getClasses()) {
-            out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  95%% interval [%.1f, %.1f]", c.getName(), c.getPredicted(),
-                    c.getEstimate(), c.getLow(), c.getHigh()));
+            out.append(String.format("%n  %-11s predicted %6d   estimated %8.1f  %s interval [%.1f, %.1f]", c.getName(), c.getPredicted(),
+                    c.getEstimate(), level, c.getLow(), c.getHigh()));
             if (c.getAuditedEstimate() != null) {
                 out.append(String.format("   by the last stage (audit) %8.1f [%.1f, %.1f]", c.getAuditedEstimate(), c.getAuditedLow(),
                         c.getAuditedHigh()));

@@ -48,7 +48,7 @@ class QueryLifecycleIT {
             AtomicReference<Long> producerStopped = new AtomicReference<>();
             CompletableFuture<ProducerRun.Result> producer = CompletableFuture.supplyAsync(() -> {
                 try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
-                     AutoCloseable watch = queries.onAbort("q-abort", () -> stop.set(true))) {
+                     AutoCloseable watch = queries.onEnd("q-abort", action -> stop.set(true))) {
                     ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource("cam-a", 32, 32, 0)), publisher, 300,
                             "q-abort", stop, n -> { });
                     producerStopped.set(System.nanoTime());

@@ -118,11 +118,14 @@ public final class QueryClient implements AutoCloseable {
         send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.ABORT).setIssuedTime(Instant.now()).build());
     }
 
-    /** Calls {@code onAbort} (once, from a background thread) when an abort of {@code queryId} is sent after this call. */
-    public AutoCloseable onAbort(String queryId, Runnable onAbort) {
+    /**
+     * Calls {@code onEnd} (once, from a background thread) with the command's action when {@code queryId}
+     * is ended after this call: aborted, or stopped by the aggregator at its requested precision.
+     */
+    public AutoCloseable onEnd(String queryId, Consumer<QueryAction> onEnd) {
         return follow(topics.queries().name(), topics.queries().valueSerde().deserializer(), false,
-                r -> r.key() != null && r.key().equals(queryId) && r.value().getAction() == QueryAction.ABORT,
-                r -> onAbort.run(), true);
+                r -> r.key() != null && r.key().equals(queryId) && r.value().getAction() != QueryAction.START,
+                r -> onEnd.accept(r.value().getAction()), true);
     }
 
     /**

@@ -1,7 +1,6 @@
 package io.sieve.serde;
 
 import io.sieve.schemas.QueryAggregateState;
-import io.sieve.schemas.QueryState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,7 +15,7 @@ import org.apache.avro.message.SchemaStore;
  * writer's schema by fingerprint (Avro single-object encoding); a decoder that knows only today's
  * schema refuses every value an earlier version wrote, so every released version of a stored
  * record's schema is kept as a resource ({@code avro-history/<Record>.v<N>.avsc}, N from 1, the
- * last one today's) and resolved to today's, fields added since taking their defaults.
+ * last one today's, written out whole) and resolved to today's, fields added since taking their defaults.
  */
 public final class StoredStates {
     private static final String HISTORY = "/avro-history/";
@@ -39,10 +38,9 @@ public final class StoredStates {
                 if (in == null) {
                     break;
                 }
-                // Stored records refer to types defined with the topic records.
-                Schema.Parser parser = new Schema.Parser();
-                parser.addTypes(List.of(QueryState.getClassSchema()));
-                versions.add(parser.parse(in));
+                // Each version is whole, the enums it shares with topic records as they were then: a type
+                // taken from today's classes would change an old version's fingerprint.
+                versions.add(new Schema.Parser().parse(in));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read schema version " + v + " of " + record, e);
             }

@@ -3,6 +3,7 @@ package io.sieve.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.schemas.QueryAggregateState;
+import io.sieve.schemas.QueryState;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -33,6 +34,7 @@ class StoredStatesTest {
             QueryAggregateState read = StoredStates.queryAggregates().decode(bytes);
             assertThat(read.getFramesSeen()).isEqualTo(7);
             assertThat(read.getTargetClass()).isEqualTo("automobile");
+            assertThat(read.getFinalState()).as("a final state of version %s", version.getFullName()).isEqualTo(QueryState.DONE);
             if (version.getField("audit") == null) {
                 assertThat(read.getAudit()).isNull();
             }
@@ -53,7 +55,11 @@ class StoredStatesTest {
 
     private static Object value(String name, Schema schema) {
         return switch (schema.getType()) {
-            case UNION -> name.equals("target_class") ? "automobile" : null;
+            case UNION -> switch (name) {
+                case "target_class" -> "automobile";
+                case "final_state" -> new GenericData.EnumSymbol(schema.getTypes().get(1), "DONE");
+                default -> null;
+            };
             case LONG -> 7L;
             case INT -> -1;
             case DOUBLE -> 0.5;

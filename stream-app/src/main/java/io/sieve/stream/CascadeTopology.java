@@ -3,6 +3,7 @@ package io.sieve.stream;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sieve.client.Topics;
 import io.sieve.cascade.runtime.CascadeStage;
+import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.definition.CascadeDefinition.StageDefinition;
@@ -178,10 +179,16 @@ public final class CascadeTopology {
                 Serdes.ByteArray()).withCachingEnabled());
         List<String> classNames = stages.get(stages.size() - 1).model().card().classes();
         List<String> models = stages.stream().map(s -> s.model().name()).toList();
-        commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))
+        var answers = commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))
                 .merge(byQuery, Named.as("query-events"))
                 .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), aggregation.exitProfiles(), classNames,
                         models, aggregation.interval(), meters, clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
-                .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress"));
+                .split(Named.as("answer-"));
+        answers.branch((k, v) -> v instanceof Progress, Branched.withConsumer(p -> p.mapValues(v -> (Progress) v, Named.as("progress-record"))
+                .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress")), "progress"));
+        // A query stopped at its precision: its STOP goes where commands go, so that producers and stages see it as an abort.
+        answers.branch((k, v) -> v instanceof QueryCommand, Branched.withConsumer(c -> c.mapValues(v -> (QueryCommand) v, Named.as("stop-command"))
+                .to(queries.name(), Produced.with(queries.keySerde(), queries.valueSerde()).withName("to-queries")), "stop"));
+        answers.noDefaultBranch();
     }
 }

@@ -5,12 +5,15 @@ import io.sieve.cascade.estimate.AuditEstimate;
 import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.cascade.estimate.LagOneAutocorrelation;
 import io.sieve.cascade.estimate.OnlineEstimate;
+import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.schemas.AuditState;
 import io.sieve.schemas.AutocorrelationState;
 import io.sieve.schemas.DriftStageState;
 import io.sieve.schemas.EstimateState;
 import io.sieve.schemas.QueryAggregateState;
+import io.sieve.schemas.QueryCommand;
+import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,6 +35,13 @@ final class QueryAggregate {
     Long expected;
     String targetClass;
     boolean live;
+    /** The query's requested precision (null: none), as its command gave it. */
+    Double precisionShare;
+    Double precisionCount;
+    double precisionLevel = 0.95;
+    private boolean precisionRead;
+    private PrecisionTarget precisionTarget;
+    private String precisionRefusal;
     /** null while running. */
     QueryState finalState;
     long seen;
@@ -79,7 +89,8 @@ final class QueryAggregate {
         List<DriftStageState> driftState = drift.state().stream().map(d -> new DriftStageState(d.reached(), d.exited(),
                 series(d.exitSeries()), d.audited(), d.disagreed(), series(d.disagreementSeries()), d.exitAlarmSince(),
                 d.disagreementAlarmSince())).toList();
-        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, finalState, seen, firstDecidedMillis,
+        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, precisionShare, precisionCount, precisionLevel,
+                finalState, seen, firstDecidedMillis,
                 lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros), series(a), estimateState, auditState,
                 driftState);
         try {
@@ -155,6 +166,9 @@ final class QueryAggregate {
         agg.expected = state.getExpectedFrames();
         agg.targetClass = state.getTargetClass();
         agg.live = state.getLive();
+        agg.precisionShare = state.getPrecisionShare();
+        agg.precisionCount = state.getPrecisionCount();
+        agg.precisionLevel = state.getPrecisionLevel();
         agg.finalState = state.getFinalState();
         agg.seen = state.getFramesSeen();
         agg.firstDecidedMillis = state.getFirstDecidedMillis();
@@ -165,6 +179,40 @@ final class QueryAggregate {
             agg.inferenceMicros[s] = state.getInferenceMicros().get(s);
         }
         return agg;
+    }
+
+    /** Takes what a command says of the query. */
+    void describe(QueryCommand command) {
+        expected = command.getExpectedFrames();
+        targetClass = command.getTargetClass();
+        live = command.getMode() == QueryMode.LIVE;
+        precisionShare = command.getPrecisionShare();
+        precisionCount = command.getPrecisionCount();
+        precisionLevel = command.getPrecisionLevel();
+        precisionRead = false;
+    }
+
+    /** The query's precision target; null when it asked for none or its request was refused ({@link #precisionRefusal}). */
+    PrecisionTarget precision() {
+        if (!precisionRead) {
+            precisionRead = true;
+            precisionTarget = null;
+            precisionRefusal = null;
+            if (precisionShare != null || precisionCount != null) {
+                try {
+                    precisionTarget = new PrecisionTarget(precisionShare, precisionCount, precisionLevel, expected);
+                } catch (IllegalArgumentException e) {
+                    precisionRefusal = e.getMessage();
+                }
+            }
+        }
+        return precisionTarget;
+    }
+
+    /** Why the query's precision request was refused, or null. */
+    String precisionRefusal() {
+        precision();
+        return precisionRefusal;
     }
 
     private static AutocorrelationState series(LagOneAutocorrelation.State a) {

@@ -7,11 +7,13 @@ import io.sieve.cascade.estimate.AuditEstimate;
 import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.cascade.estimate.Interval;
 import io.sieve.cascade.estimate.OnlineEstimate;
+import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.DriftCheck;
 import io.sieve.schemas.DriftMeasure;
+import io.sieve.schemas.PrecisionProgress;
 import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
@@ -41,10 +43,12 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Keeps every query's running answer in a state store and publishes it to the progress topic.
  * Its input, keyed and partitioned by query id, holds both the query's commands and its
  * predictions. Progress goes out at a fixed interval while it changes, at once when the last
- * expected frame arrives (DONE), and at once on an abort command (ABORTED, with the estimates at
- * that moment). A final query ignores late predictions, so its last record stays its answer.
+ * expected frame arrives (DONE), at once on an abort command (ABORTED, with the estimates at
+ * that moment), and at once when a query that asked for a precision reaches it (DONE_AT_PRECISION);
+ * then it also sends the query a STOP command, which stops its producer and the stages as an abort
+ * does. A final query ignores late predictions, so its last record stays its answer.
  */
-final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, Progress> {
+final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, SpecificRecord> {
     private final String aggregatesStore;
     private final List<StageCalibration> calibration;
     private final List<ExitProfile> exitProfiles;
@@ -77,7 +81,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     }
 
     @Override
-    public void init(ProcessorContext<String, Progress> context) {
+    public void init(ProcessorContext<String, SpecificRecord> context) {
         super.init(context);
         aggregates = context.getStateStore(aggregatesStore);
         try (KeyValueIterator<String, byte[]> it = aggregates.all()) {
@@ -114,15 +118,19 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             running.put(queryId, agg);
         }
         if (record.value() instanceof QueryCommand command) {
-            agg.expected = command.getExpectedFrames();
-            agg.targetClass = command.getTargetClass();
-            agg.live = command.getMode() == QueryMode.LIVE;
-            if (command.getAction() == QueryAction.ABORT) {
+            agg.describe(command);
+            if (command.getAction() != QueryAction.START) {
+                // Only this aggregator stops a query at its precision, after checking it; a STOP from elsewhere is an abort.
                 finish(queryId, agg, QueryState.ABORTED);
                 return;
             }
         } else if (record.value() instanceof Prediction p) {
             count(agg, p);
+            if (precisionReached(agg)) {
+                finish(queryId, agg, QueryState.DONE_AT_PRECISION);
+                context().forward(new Record<>(queryId, stopCommand(queryId, agg), clock.millis()));
+                return;
+            }
         }
         if (agg.expected != null && agg.seen >= agg.expected) {
             finish(queryId, agg, QueryState.DONE);
@@ -168,6 +176,54 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         }
     }
 
+    /**
+     * Whether the query asked for a precision and its intervals in scope are now that narrow. Not
+     * where the drift alarm is raised: those intervals rest on calibration tables that do not
+     * describe the stream, so the query goes on (its progress says why).
+     */
+    private boolean precisionReached(QueryAggregate agg) {
+        PrecisionTarget target = agg.precision();
+        if (target == null || agg.estimate == null || agg.estimate.decisions() < PrecisionTarget.MIN_DECISIONS) {
+            return false;
+        }
+        if (!target.check(intervalsInScope(agg, target), population(agg), agg.estimate.decisions()).reached()) {
+            return false;
+        }
+        // The alarm is otherwise checked with each progress record; stopping must not run ahead of it.
+        return !agg.drift.canCheck() || checkDrift(agg).stream().noneMatch(DriftMonitor.Check::alarm);
+    }
+
+    /** The class counts a precision request speaks of: the target class's, or every class's. */
+    private List<Interval> intervalsInScope(QueryAggregate agg, PrecisionTarget target) {
+        double designEffect = designEffect(agg);
+        double z = target.multiplier(agg.estimate.decisions(), designEffect);
+        int targetClass = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
+        List<Interval> counts = new ArrayList<>();
+        for (int k = 0; k < classNames.size(); k++) {
+            if (targetClass < 0 || k == targetClass) {
+                counts.add(agg.estimate.classCount(k, population(agg), z, designEffect));
+            }
+        }
+        return counts;
+    }
+
+    /** The frames the query's class counts are about: all it expects, or those seen so far. */
+    private static long population(QueryAggregate agg) {
+        return agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen;
+    }
+
+    private static double designEffect(QueryAggregate agg) {
+        return agg.live ? agg.targetAutocorrelation.designEffect() : 1;
+    }
+
+    /** The command that stops the query's producer and stages, as an abort would. */
+    private QueryCommand stopCommand(String queryId, QueryAggregate agg) {
+        return QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.STOP)
+                .setMode(agg.live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setTargetClass(agg.targetClass)
+                .setExpectedFrames(agg.expected).setPrecisionShare(agg.precisionShare).setPrecisionCount(agg.precisionCount)
+                .setPrecisionLevel(agg.precisionLevel).setIssuedTime(clock.instant()).build();
+    }
+
     private void finish(String queryId, QueryAggregate agg, QueryState state) {
         agg.finalState = state;
         running.remove(queryId);
@@ -208,6 +264,12 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                 .setEtaSeconds(agg.expected != null && fps > 0 && agg.finalState == null ? Math.max(0, agg.expected - agg.seen) / fps : null)
                 .setTargetClass(agg.targetClass)
                 .setEmittedTime(now);
+        PrecisionTarget precision = agg.precision();
+        OnlineEstimate estimate = agg.estimate;
+        double designEffect = designEffect(agg);
+        // A precision query may stop at any frame: all its intervals are confidence sequences, valid whenever it stops.
+        double z = precision == null ? Interval.Z95
+                : precision.multiplier(estimate == null ? agg.seen : estimate.decisions(), designEffect);
         AuditEstimate audit = agg.audit;
         // A live query's audit speaks of the frames seen so far (only its coins are random), a replay's of all its frames.
         boolean ofSeenFrames = agg.live || agg.expected == null;
@@ -220,7 +282,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                     .setDisagreements(audit.disagreementsAudited())
                     .setScope(ofSeenFrames ? "frames seen so far" : "all " + auditPopulation + " frames of the query");
             if (audited) {
-                Interval disagreement = audit.disagreement(auditPopulation, Interval.Z95);
+                Interval disagreement = audit.disagreement(auditPopulation, z);
                 report.setDisagreement(disagreement.estimate()).setDisagreementLow(disagreement.low()).setDisagreementHigh(disagreement.high());
             } else {
                 report.setNote(audit.unauditable() + " of " + audit.earlyDecided() + " frames decided before the last stage could not be "
@@ -229,20 +291,18 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             }
             progress.setAudit(report.build());
         }
-        OnlineEstimate estimate = agg.estimate;
         if (estimate != null && estimate.decisions() > 0) {
-            double designEffect = agg.live ? agg.targetAutocorrelation.designEffect() : 1;
-            Interval accuracy = estimate.accuracy(Interval.Z95, designEffect);
+            Interval accuracy = estimate.accuracy(z, designEffect);
             progress.setEstimatedAccuracy(accuracy.estimate()).setAccuracyLow(accuracy.low()).setAccuracyHigh(accuracy.high())
                     .setTrueAccuracy(estimate.trueAccuracy());
-            long population = agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen;
+            long population = population(agg);
             List<ClassEstimate> classes = new ArrayList<>();
             for (int k = 0; k < classNames.size(); k++) {
-                Interval count = estimate.classCount(k, population, Interval.Z95, designEffect);
+                Interval count = estimate.classCount(k, population, z, designEffect);
                 ClassEstimate.Builder c = ClassEstimate.newBuilder().setLabel(k).setName(classNames.get(k)).setPredicted(estimate.predicted(k))
                         .setEstimate(count.estimate()).setLow(count.low()).setHigh(count.high());
                 if (audited) {
-                    Interval byLastStage = audit.classCount(k, auditPopulation, Interval.Z95);
+                    Interval byLastStage = audit.classCount(k, auditPopulation, z);
                     c.setAuditedEstimate(byLastStage.estimate()).setAuditedLow(byLastStage.low()).setAuditedHigh(byLastStage.high());
                 }
                 classes.add(c.build());
@@ -250,8 +310,52 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             progress.setClasses(classes);
         }
         boolean raised = drift(agg, progress);
+        if (agg.precision() != null || agg.precisionRefusal() != null) {
+            progress.setPrecision(precision(agg));
+        }
         context().forward(new Record<>(queryId, progress.build(), now.toEpochMilli()));
         return raised;
+    }
+
+    /** What a precision query asked and how far it has come. */
+    private PrecisionProgress precision(QueryAggregate agg) {
+        PrecisionProgress.Builder report = PrecisionProgress.newBuilder().setLevel(agg.precisionLevel)
+                .setRequestedShare(agg.precisionShare).setRequestedCount(agg.precisionCount)
+                .setScope(agg.targetClass == null ? "every class's count" : "the count of " + agg.targetClass).setReached(false);
+        PrecisionTarget target = agg.precision();
+        if (target == null) {
+            return report.setNote("precision request refused, the query runs to its end: " + agg.precisionRefusal()).build();
+        }
+        if (agg.estimate == null) {
+            return report.setNote("the cascade has no calibration tables, so there are no intervals to make precise: the query runs to its end")
+                    .build();
+        }
+        if (agg.estimate.decisions() == 0) {
+            return report.build();
+        }
+        PrecisionTarget.Status status = target.check(intervalsInScope(agg, target), population(agg), agg.estimate.decisions());
+        report.setHalfWidth(status.halfWidth()).setShareHalfWidth(status.shareHalfWidth()).setReached(status.reached());
+        if (status.reached() && agg.drift.alarmRaised()) {
+            report.setNote("narrow enough, but the drift alarm is raised: these intervals rest on calibration tables that do not "
+                    + "describe this stream, so the query does not stop at its precision");
+        } else if (agg.estimate.decisions() < PrecisionTarget.MIN_DECISIONS) {
+            report.setNote("a query stops at its precision after " + PrecisionTarget.MIN_DECISIONS + " frames at the earliest");
+        }
+        return report.build();
+    }
+
+    /** Runs the drift tests, counting newly raised alarms in the metric. */
+    private List<DriftMonitor.Check> checkDrift(QueryAggregate agg) {
+        List<DriftMonitor.Check> checks = agg.drift.check(agg.live, agg.seen);
+        for (DriftMonitor.Check c : checks) {
+            if (c.raisedNow()) {
+                Counter.builder("sieve.query.drift.alarms").description("drift alarms raised: a stream departing from the calibration frames")
+                        .tags("stage", Integer.toString(c.stage()), "model", stageModels.get(c.stage()), "measure",
+                                c.measure().name().toLowerCase(java.util.Locale.ROOT))
+                        .register(meters).increment();
+            }
+        }
+        return checks;
     }
 
     /**
@@ -267,7 +371,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         boolean raised = false;
         List<DriftCheck> checks = new ArrayList<>();
         List<String> alarms = new ArrayList<>();
-        for (DriftMonitor.Check c : agg.drift.check(agg.live, agg.seen)) {
+        for (DriftMonitor.Check c : checkDrift(agg)) {
             String model = stageModels.get(c.stage());
             checks.add(DriftCheck.newBuilder().setStage(c.stage()).setModel(model).setMeasure(DriftMeasure.valueOf(c.measure().name()))
                     .setExpected(c.expected()).setExpectedLow(c.expectedLow()).setExpectedHigh(c.expectedHigh()).setFrames(c.frames())
@@ -276,12 +380,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             if (c.alarm()) {
                 alarms.add(c.describe(model));
             }
-            if (c.raisedNow()) {
-                raised = true;
-                Counter.builder("sieve.query.drift.alarms").description("drift alarms raised: a stream departing from the calibration frames")
-                        .tags("stage", Integer.toString(c.stage()), "model", model, "measure", c.measure().name().toLowerCase(java.util.Locale.ROOT))
-                        .register(meters).increment();
-            }
+            raised |= c.raisedNow();
         }
         progress.setDrift(checks);
         if (!alarms.isEmpty()) {

@@ -36,7 +36,7 @@ final class StageMetrics {
         this.inferenceMicros = DistributionSummary.builder("sieve.stage.inference.micros")
                 .description("model time per frame (a batch's time divided by its size)").baseUnit("microseconds")
                 .publishPercentiles(0.5, 0.9, 0.99).tags("stage", this.stage, "model", model).register(registry);
-        this.skippedAborted = Counter.builder("sieve.stage.frames.skipped").description("frames of aborted queries, not run")
+        this.skippedAborted = Counter.builder("sieve.stage.frames.skipped").description("frames of aborted queries or queries stopped at their precision, not run")
                 .tags("stage", this.stage, "model", model).register(registry);
         this.reused = Counter.builder("sieve.stage.frames.reused")
                 .description("frames that took an earlier frame's result through the difference filter")

@@ -183,8 +183,8 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         boolean earlyStageHere = !stages.get(0).isLast();
         for (Frame frame : batch.getFrames()) {
             QueryCommand query = queryOf(frame);
-            if (query != null && query.getAction() == QueryAction.ABORT) {
-                // Frames of an aborted query are dropped before any model time is spent on them.
+            if (query != null && query.getAction() != QueryAction.START) {
+                // Frames of an aborted query (or one stopped at its precision) are dropped before any model time is spent on them.
                 metrics.get(0).skippedAborted();
                 continue;
             }

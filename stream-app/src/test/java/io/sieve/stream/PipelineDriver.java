@@ -43,6 +43,7 @@ final class PipelineDriver implements AutoCloseable {
     private final TestInputTopic<String, QueryCommand> queryStatesIn;
     private final TestInputTopic<String, QueryCommand> controlQueryStatesIn;
     private final TestOutputTopic<String, Progress> progress;
+    private final TestOutputTopic<String, QueryCommand> commands;
     private final List<Prediction> predictions = new ArrayList<>();
 
     /** @param aggregation the control path's settings, or null to run the data path alone (an instance running only later stages) */
@@ -64,6 +65,7 @@ final class PipelineDriver implements AutoCloseable {
             this.queryStatesOut = null;
             this.controlQueryStatesIn = null;
             this.progress = null;
+            this.commands = null;
         } else {
             Topology control = CascadeTopology.buildQueries(new StreamsBuilder(), topics, cascade, aggregation, meters, Clock.systemUTC());
             this.queries = new TopologyTestDriver(control, testProperties(SieveStreamApp.controlPathProperties(cluster, config)));
@@ -73,6 +75,7 @@ final class PipelineDriver implements AutoCloseable {
             this.controlQueryStatesIn = queries.createInputTopic(topics.queryStates().name(), new StringSerializer(),
                     topics.queryStates().valueSerde().serializer());
             this.progress = output(queries, topics.progress().name(), topics.progress().valueSerde().deserializer());
+            this.commands = output(queries, topics.queries().name(), topics.queries().valueSerde().deserializer());
         }
     }
 
@@ -149,6 +152,11 @@ final class PipelineDriver implements AutoCloseable {
 
     TestOutputTopic<String, Progress> progress() {
         return progress;
+    }
+
+    /** Commands the control path wrote to the queries topic itself (a query stopped at its precision). */
+    TestOutputTopic<String, QueryCommand> commands() {
+        return commands;
     }
 
     /** The data path's output topic {@code topic}, e.g. the next stage's frames. */

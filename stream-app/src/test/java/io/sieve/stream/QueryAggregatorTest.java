@@ -28,7 +28,7 @@ class QueryAggregatorTest {
 
     @Test
     void aRestartedAggregatorReportsTheRunningQueriesItFindsInItsStore() {
-        MockProcessorContext<String, Progress> before = context();
+        MockProcessorContext<String, SpecificRecord> before = context();
         QueryAggregator first = aggregator(before);
         first.process(new Record<>("q-running", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-running")
                 .setAction(QueryAction.START).setExpectedFrames(100L).setIssuedTime(Instant.now()).build(), 0L));
@@ -38,16 +38,16 @@ class QueryAggregatorTest {
             first.process(new Record<>("q-running", prediction(i), 0L));
         }
         first.process(new Record<>("q-done", prediction(0), 0L));
-        assertThat(before.forwarded()).singleElement().satisfies(r -> assertThat(r.record().value().getState()).isEqualTo(QueryState.DONE));
+        assertThat(before.forwarded()).singleElement().satisfies(r -> assertThat(((Progress) r.record().value()).getState()).isEqualTo(QueryState.DONE));
 
-        MockProcessorContext<String, Progress> after = context();
+        MockProcessorContext<String, SpecificRecord> after = context();
         aggregator(after);
         after.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
 
         assertThat(after.forwarded()).as("the changed running query, not the finished one").singleElement().satisfies(r -> {
             assertThat(r.record().key()).isEqualTo("q-running");
-            assertThat(r.record().value().getState()).isEqualTo(QueryState.RUNNING);
-            assertThat(r.record().value().getFramesSeen()).isEqualTo(3);
+            assertThat(((Progress) r.record().value()).getState()).isEqualTo(QueryState.RUNNING);
+            assertThat(((Progress) r.record().value()).getFramesSeen()).isEqualTo(3);
         });
         after.resetForwards();
         after.scheduledPunctuators().get(0).getPunctuator().punctuate(500L);
@@ -84,14 +84,14 @@ class QueryAggregatorTest {
                 org.apache.avro.generic.GenericData.get(), first).encode(old);
         byte[] stored = new byte[bytes.remaining()];
         bytes.get(stored);
-        MockProcessorContext<String, Progress> context = context();
+        MockProcessorContext<String, SpecificRecord> context = context();
         store.put("q-upgraded", stored);
 
         QueryAggregator aggregator = aggregator(context);
         aggregator.process(new Record<>("q-upgraded", prediction(4), 0L));
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
 
-        Progress progress = context.forwarded().get(context.forwarded().size() - 1).record().value();
+        Progress progress = (Progress) context.forwarded().get(context.forwarded().size() - 1).record().value();
         assertThat(progress.getState()).isEqualTo(QueryState.RUNNING);
         assertThat(progress.getFramesSeen()).isEqualTo(5);
         assertThat(progress.getStages().get(0).getFramesIn()).as("restored; this prediction names no stage").isEqualTo(4);
@@ -101,7 +101,7 @@ class QueryAggregatorTest {
 
     @Test
     void anAggregateStoredInTheFormerJsonFormatIsRefusedNamingTheQueryAndTheWayOut() {
-        MockProcessorContext<String, Progress> context = context();
+        MockProcessorContext<String, SpecificRecord> context = context();
         store.put("q-old", "{\"expected\":100,\"seen\":3,\"dirty\":true}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> aggregator(context))
                 .isInstanceOf(IllegalStateException.class)
@@ -115,7 +115,7 @@ class QueryAggregatorTest {
         QueryAggregator twoStages = aggregator(context());
         twoStages.process(new Record<>("q-shape", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-shape")
                 .setAction(QueryAction.START).setExpectedFrames(10L).setIssuedTime(Instant.now()).build(), 0L));
-        MockProcessorContext<String, Progress> context = context();
+        MockProcessorContext<String, SpecificRecord> context = context();
         QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null, null),
                 List.of("a", "b"), List.of("cheap", "middle", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> threeStages.init(context))
@@ -124,7 +124,7 @@ class QueryAggregatorTest {
 
     @Test
     void aDeletedCommandStartsNoQuery() {
-        MockProcessorContext<String, Progress> context = context();
+        MockProcessorContext<String, SpecificRecord> context = context();
         QueryAggregator aggregator = aggregator(context);
         aggregator.process(new Record<>("q-tombstone", (SpecificRecord) null, 0L));
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(0L);
@@ -132,14 +132,14 @@ class QueryAggregatorTest {
         assertThat(store.get("q-tombstone")).isNull();
     }
 
-    private MockProcessorContext<String, Progress> context() {
-        MockProcessorContext<String, Progress> context = new MockProcessorContext<>();
+    private MockProcessorContext<String, SpecificRecord> context() {
+        MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
         store.init(context.getStateStoreContext(), store);
         context.addStateStore(store);
         return context;
     }
 
-    private static QueryAggregator aggregator(MockProcessorContext<String, Progress> context) {
+    private static QueryAggregator aggregator(MockProcessorContext<String, SpecificRecord> context) {
         QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null), List.of("a", "b"),
                 List.of("cheap", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
         aggregator.init(context);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.definition.ReliabilityTable;
+import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.model.ConfidenceMeasure;
@@ -19,6 +20,7 @@ import io.sieve.schemas.DriftCheck;
 import io.sieve.schemas.DriftMeasure;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.PrecisionProgress;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -55,18 +57,21 @@ class QueryTopologyTest {
                 ConfidenceMeasure.MAX_PROBABILITY, 0.105, null));
         stages.add(new CascadeStage(1, true, OnnxClassifier.load(FIXTURES.resolve("tiny_softmax.card.json"), 1),
                 ConfidenceMeasure.MAX_PROBABILITY, null, null));
+        // Calibration claims stage 0 decides 0.1% of its frames: any real stream of these fixtures departs from that.
+        var aggregation = new CascadeTopology.Aggregation(calibration(), Arrays.asList(new ExitProfile(100_000, 100, 5), null),
+                Duration.ofMillis(500), 1);
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, aggregation, meters);
+        progress = driver.progress();
+    }
+
+    private static List<StageCalibration> calibration() {
         int[][] confusion = new int[10][10];
         for (int i = 0; i < 10; i++) {
             confusion[i][i] = 60;
             confusion[i][(i + 1) % 10] = 40;
         }
         var reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 100, 60)));
-        var calibration = List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
-        // Calibration claims stage 0 decides 0.1% of its frames: any real stream of these fixtures departs from that.
-        var aggregation = new CascadeTopology.Aggregation(calibration, Arrays.asList(new ExitProfile(100_000, 100, 5), null),
-                Duration.ofMillis(500), 1);
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, aggregation, meters);
-        progress = driver.progress();
+        return List.of(new StageCalibration(reliability, confusion), new StageCalibration(reliability, confusion));
     }
 
     @AfterEach
@@ -175,6 +180,79 @@ class QueryTopologyTest {
         assertThat(progress.isEmpty()).isTrue();
         assertThat(meters.get("sieve.stage.frames.skipped").tag("stage", "0").counter().count()).isEqualTo(20);
         assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).isEqualTo(20);
+    }
+
+    @Test
+    void aQueryReachingItsPrecisionEndsDoneAtPrecisionAndItsLaterFramesAreNotRun() {
+        // Stage 0's exit profile left out: drift is not checked, so nothing holds the query back.
+        driver.close();
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0,
+                new CascadeTopology.Aggregation(calibration(), Arrays.asList(null, null), Duration.ofMillis(500), 1), meters);
+        progress = driver.progress();
+        driver.command(QueryCommand.newBuilder().setQueryId("precise").setAction(QueryAction.START).setExpectedFrames(2000L)
+                .setTargetClass("automobile").setPrecisionShare(0.10).setIssuedTime(Instant.now()).build());
+        int sent = 0;
+        List<Progress> records = new ArrayList<>();
+        while (sent < 2000 && records.stream().noneMatch(p -> p.getState() != QueryState.RUNNING)) {
+            frames("cam-8", "precise", 50, sent);
+            sent += 50;
+            records.addAll(progress.readValuesToList());
+        }
+        Progress done = last(records);
+        assertThat(done.getState()).isEqualTo(QueryState.DONE_AT_PRECISION);
+        assertThat(done.getFramesSeen()).isBetween(PrecisionTarget.MIN_DECISIONS, 1999L);
+        PrecisionProgress precision = done.getPrecision();
+        assertThat(precision.getReached()).isTrue();
+        assertThat(precision.getRequestedShare()).isEqualTo(0.10);
+        assertThat(precision.getLevel()).isEqualTo(0.95);
+        assertThat(precision.getScope()).isEqualTo("the count of automobile");
+        ClassEstimate automobile = done.getClasses().stream().filter(c -> c.getName().equals("automobile")).findFirst().orElseThrow();
+        assertThat(precision.getHalfWidth()).isEqualTo(Math.max(automobile.getEstimate() - automobile.getLow(),
+                automobile.getHigh() - automobile.getEstimate()));
+        assertThat(precision.getHalfWidth()).isLessThanOrEqualTo(0.10 * 2000);
+        assertThat(precision.getShareHalfWidth()).isCloseTo(precision.getHalfWidth() / 2000, within(1e-12));
+        List<QueryCommand> written = driver.commands().readValuesToList();
+        assertThat(written).singleElement().satisfies(c -> {
+            assertThat(c.getAction()).isEqualTo(QueryAction.STOP);
+            assertThat(c.getQueryId()).isEqualTo("precise");
+        });
+
+        // Its producer stops on the STOP command; what it had already sent is not run, and the answer stays.
+        double skippedBefore = skipped();
+        frames("cam-8", "precise", 50, sent);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        assertThat(progress.isEmpty()).isTrue();
+        assertThat(skipped() - skippedBefore).isEqualTo(50);
+    }
+
+    @Test
+    void aQueryDoesNotStopAtItsPrecisionWhileTheDriftAlarmSaysItsIntervalsDoNotHold() {
+        driver.command(QueryCommand.newBuilder().setQueryId("drifting-precise").setAction(QueryAction.START).setExpectedFrames(400L)
+                .setTargetClass("automobile").setPrecisionShare(0.45).setIssuedTime(Instant.now()).build());
+        frames("cam-9", "drifting-precise", 300, 0);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress running = last(progress.readValuesToList());
+        assertThat(running.getState()).isEqualTo(QueryState.RUNNING);
+        assertThat(running.getDriftWarning()).isNotNull();
+        assertThat(running.getPrecision().getReached()).as("narrow enough").isTrue();
+        assertThat(running.getPrecision().getNote()).contains("drift alarm");
+        frames("cam-9", "drifting-precise", 100, 300);
+        assertThat(last(progress.readValuesToList()).getState()).isEqualTo(QueryState.DONE);
+        assertThat(driver.commands().isEmpty()).isTrue();
+    }
+
+    @Test
+    void aRefusedPrecisionRequestIsSaidAndTheQueryRunsToItsEnd() {
+        driver.command(QueryCommand.newBuilder().setQueryId("bad-precision").setAction(QueryAction.START).setExpectedFrames(20L)
+                .setPrecisionShare(2.0).setIssuedTime(Instant.now()).build());
+        frames("cam-10", "bad-precision", 20, 0);
+        Progress done = last(progress.readValuesToList());
+        assertThat(done.getState()).isEqualTo(QueryState.DONE);
+        assertThat(done.getPrecision().getNote()).contains("refused", "0.02 is +-2 points");
+    }
+
+    private double skipped() {
+        return meters.find("sieve.stage.frames.skipped").tag("stage", "0").counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
     @Test

@@ -153,6 +153,18 @@ public final class DriftMonitor {
     }
 
     /** Whether any stage has a profile to test against. */
+    /** Whether a check has raised an alarm (alarms stay raised): the calibration tables do not describe this stream. */
+    public boolean alarmRaised() {
+        for (long[] stage : alarmSince) {
+            for (long since : stage) {
+                if (since >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public boolean canCheck() {
         return profiles.stream().anyMatch(p -> p != null);
     }

@@ -17,6 +17,20 @@ public final class CoverageCheck {
     public record Decision(int stage, double confidence, int label, int truth) {
     }
 
+    /** The cascade's decision on every image, with its true label. */
+    public static List<Decision> decisions(io.sieve.cascade.runtime.Cascade cascade, io.sieve.images.LabelledImages images) {
+        List<Decision> decisions = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += 500) {
+            int end = Math.min(images.size(), start + 500);
+            List<List<io.sieve.cascade.runtime.StageDecision>> trails = cascade.classify(images.images().subList(start, end));
+            for (int i = 0; i < trails.size(); i++) {
+                io.sieve.cascade.runtime.StageDecision d = trails.get(i).get(trails.get(i).size() - 1);
+                decisions.add(new Decision(d.stage(), d.confidence(), d.label(), images.labels()[start + i]));
+            }
+        }
+        return decisions;
+    }
+
     /** Coverage per progress share: [accuracy coverage, class-count coverage]. */
     public static Map<Double, double[]> run(List<Decision> decisions, List<StageCalibration> calibration, int classes,
                                             int targetClass, int replays, double[] progress, long seed) {

@@ -6,10 +6,8 @@ import io.sieve.images.Cifar10;
 import io.sieve.images.DataException;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.cascade.runtime.StageDecision;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -37,21 +35,14 @@ class CoverageIT {
             return;
         }
         Path cascadeFile = home.resolve("models/cascades/default.cascade.json");
-        List<CoverageCheck.Decision> decisions = new ArrayList<>();
+        List<CoverageCheck.Decision> decisions;
         List<StageCalibration> calibration;
         int target;
         try (Cascade cascade = Cascade.load(cascadeFile, 2)) {
             calibration = StageCalibration.of(cascade.definition());
             assertThat(calibration).as("calibration tables in " + cascadeFile).isNotEmpty();
             target = cascade.stages().get(0).model().card().classes().indexOf("automobile");
-            for (int start = 0; start < test.size(); start += 500) {
-                int end = Math.min(test.size(), start + 500);
-                List<List<StageDecision>> trails = cascade.classify(test.images().subList(start, end));
-                for (int i = 0; i < trails.size(); i++) {
-                    StageDecision d = trails.get(i).get(trails.get(i).size() - 1);
-                    decisions.add(new CoverageCheck.Decision(d.stage(), d.confidence(), d.label(), test.labels()[start + i]));
-                }
-            }
+            decisions = CoverageCheck.decisions(cascade, test);
         }
         Map<Double, double[]> coverage = CoverageCheck.run(decisions, calibration, 10, target, 200, PROGRESS, 2026);
         StringBuilder table = new StringBuilder("| progress | accuracy interval covers | automobile-count interval covers |\n| ---: | ---: | ---: |\n");

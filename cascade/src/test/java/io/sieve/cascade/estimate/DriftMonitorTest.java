@@ -59,7 +59,9 @@ class DriftMonitorTest {
         for (int f = 0; f < 400; f++) {
             monitor.reached(0, f % 5 == 0);
         }
+        assertThat(monitor.alarmRaised()).as("before any check").isFalse();
         List<DriftMonitor.Check> checks = monitor.check(false, 400);
+        assertThat(monitor.alarmRaised()).isTrue();
         DriftMonitor.Check exit = checks.get(0);
         assertThat(exit.measure()).isEqualTo(DriftMonitor.Measure.EXIT_RATE);
         assertThat(exit.alarm()).isTrue();
