@@ -66,6 +66,7 @@ function renderDetail() {
   document.getElementById('audit-target').textContent = target && target.audited !== null && target.audited !== undefined
     ? `${q.target}: ${num(target.audited)} [${num(target.auditedLow)}, ${num(target.auditedHigh)}]` : '–';
   driftView(q);
+  precisionView(q);
   accuracyChart(q.history || []);
   classChart(q.classes || [], q.target);
   stagesTable(q.stages || []);
@@ -83,6 +84,19 @@ function driftView(q) {
   drift.title = q.driftNote || checks.map((c) => `stage ${c.stage} ${c.measure === 'EXIT_RATE' ? 'exit rate' : 'disagreement with the last stage'}: `
     + `${c.observed === null ? '–' : pct(c.observed)} over ${num(c.frames)} frames, calibration ${pct(c.expected)} `
     + `[${pct(c.expectedLow)}, ${pct(c.expectedHigh)}]${c.alarm ? ' (alarm)' : ''}`).join('\n');
+}
+
+function precisionView(q) {
+  const view = document.getElementById('precision-answer');
+  const p = q.precision;
+  if (!p) { view.textContent = 'not asked'; view.title = ''; return; }
+  const asked = [p.requestedShare !== null && p.requestedShare !== undefined ? `±${(100 * p.requestedShare).toFixed(1)} pts` : null,
+    p.requestedCount !== null && p.requestedCount !== undefined ? `±${num(p.requestedCount)} frames` : null].filter((a) => a).join(' and ');
+  const now = p.shareHalfWidth === null || p.shareHalfWidth === undefined ? '–'
+    : `±${(100 * p.shareHalfWidth).toFixed(1)} pts (±${num(p.halfWidth)} frames)`;
+  view.textContent = `${asked} at ${(100 * p.level).toFixed(0)}% / ${now}` + (q.state === 'DONE_AT_PRECISION' ? ': reached' : '');
+  view.title = (p.note ? p.note + '. ' : '') + `For ${p.scope}; every interval of this query is a confidence sequence at `
+    + `${(100 * p.level).toFixed(0)}%, valid whenever it stops.`;
 }
 
 function accuracyChart(points) {

@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Demo implements AutoCloseable {
     static final String LIVE_QUERY = "parking-lot-live";
+    /** The replay stops once the automobiles' share is known this well: the demo shows a query ending early on its own. */
+    static final double REPLAY_PRECISION = 0.02;
     static final String LIVE_CAMERA = "parking-lot";
     static final double LIVE_FPS = 12.5;
 
@@ -116,8 +118,9 @@ final class Demo implements AutoCloseable {
             expected = 10_000;
         }
         queries.send(QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START).setTargetClass("automobile")
-                .setExpectedFrames(expected).setSeed(1).setIssuedTime(Instant.now()).build());
-        System.out.println("Query " + queryId + ": " + source.describe() + " in random order at " + fps + " frames/s, counting automobiles");
+                .setExpectedFrames(expected).setSeed(1).setPrecisionShare(REPLAY_PRECISION).setIssuedTime(Instant.now()).build());
+        System.out.println("Query " + queryId + ": " + source.describe() + " in random order at " + fps + " frames/s, counting automobiles "
+                + "until their share is known to +-" + Math.round(100 * REPLAY_PRECISION) + " points at 95% (then it ends DONE_AT_PRECISION)");
         FrameSource chosen = source;
         return thread("demo-cifar", () -> {
             try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(100));

@@ -100,7 +100,8 @@ class BrowserIT {
     /**
      * The demo as {@code ./sieve demo} runs it, on the default cascade: its parking-lot camera shows
      * footage nothing like CIFAR-10, and the page warns of drift within 30 s of the demo starting;
-     * the CIFAR-10 replay, drawn like the calibration frames, runs to its end without a warning.
+     * the CIFAR-10 replay, drawn like the calibration frames, shows none and ends at its requested
+     * precision (DONE_AT_PRECISION) before its last frame.
      */
     @Test
     void theDemosParkingLotWarnsOfDriftWithin30SecondsAndTheCifarReplayDoesNot(PlatformConfig platform, @TempDir Path dir)
@@ -139,10 +140,19 @@ class BrowserIT {
             Files.createDirectories(shots);
             Files.write(shots.resolve("demo-drift.png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
 
+            // The replay asks for +-2 points on the automobiles' share and ends by itself once it has them.
             select(wait, demo.replayQuery());
-            new WebDriverWait(browser, Duration.ofSeconds(120)).until(b -> b.findElement(By.id("state")).getText().equals("DONE"));
+            new WebDriverWait(browser, Duration.ofSeconds(120))
+                    .until(b -> b.findElement(By.id("state")).getText().equals("DONE_AT_PRECISION"));
             assertThat(browser.findElement(By.id("drift-warning")).isDisplayed()).isFalse();
             assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no departure detected");
+            String precision = browser.findElement(By.id("precision-answer")).getText();
+            System.out.println("the CIFAR-10 replay ended at its precision: " + precision + " after "
+                    + browser.findElement(By.id("seen")).getText() + " frames");
+            assertThat(precision).startsWith("±2.0 pts at 95% / ±").endsWith(": reached");
+            double reached = Double.parseDouble(precision.replaceAll(".* / ±([0-9.]+) pts.*", "$1"));
+            assertThat(reached).isLessThanOrEqualTo(2.0);
+            assertThat(browser.findElement(By.id("progress-text")).getText()).as("stopped before its last frame").doesNotContain("100.0%");
         } finally {
             browser.quit();
         }
@@ -161,11 +171,13 @@ class BrowserIT {
                 browser.get("http://127.0.0.1:" + ui.port() + "/");
                 browser.findElement(By.id("query-id")).sendKeys("<b>bad id</b>");
                 browser.findElement(By.id("expected")).sendKeys("-5");
+                browser.findElement(By.id("precision")).sendKeys("two");
                 browser.findElement(By.id("start-button")).click();
                 new WebDriverWait(browser, Duration.ofSeconds(20))
                         .until(b -> !b.findElements(By.cssSelector("#form-errors li")).isEmpty());
                 String errors = browser.findElement(By.id("form-errors")).getText();
-                assertThat(errors).contains("Query id must be", "Expected frames must be a positive whole number");
+                assertThat(errors).contains("Query id must be", "Expected frames must be a positive whole number",
+                        "Precision must be a number of percentage points");
                 assertThat(browser.findElements(By.tagName("b"))).isEmpty();
             } finally {
                 browser.quit();

@@ -81,6 +81,55 @@ class QueryLifecycleIT {
     }
 
     @Test
+    void aQueryReachingItsPrecisionEndsItselfAndStopsItsProducerAndModels(PlatformConfig platform, @TempDir Path dir) throws Exception {
+        String prefix = "precise-" + UUID.randomUUID().toString().substring(0, 8) + "-";
+        ClusterConfig cluster = cluster(platform, prefix, dir);
+        Topics topics = new Topics(prefix, platform.registryUrl());
+        ProgressLog progress = new ProgressLog();
+        try (QueryClient queries = new QueryClient(cluster, topics);
+             SieveStreamApp app = SieveStreamApp.start(FixtureCascade.write(dir), cluster, StreamAppConfig.from(cluster, FixtureCascade.home()),
+                Duration.ofSeconds(90));
+             AutoCloseable follow = queries.followProgress(progress::add)) {
+            // +-10 points of a million frames: reached after a few hundred, long before the producer would run out.
+            queries.send(QueryCommand.newBuilder().setQueryId("q-precise").setAction(QueryAction.START).setExpectedFrames(1_000_000L)
+                    .setTargetClass("automobile").setPrecisionShare(0.10).setIssuedTime(Instant.now()).build());
+            AtomicReference<QueryAction> ended = new AtomicReference<>();
+            AtomicReference<Long> producerStopped = new AtomicReference<>();
+            CompletableFuture<ProducerRun.Result> producer = CompletableFuture.supplyAsync(() -> {
+                AtomicBoolean stop = new AtomicBoolean();
+                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
+                     AutoCloseable watch = queries.onEnd("q-precise", action -> {
+                         ended.set(action);
+                         stop.set(true);
+                     })) {
+                    ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource("cam-p", 32, 32, 0)), publisher, 300,
+                            "q-precise", stop, n -> { });
+                    producerStopped.set(System.nanoTime());
+                    return result;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Progress done = progress.await(p -> p.getState() != QueryState.RUNNING, Duration.ofSeconds(90));
+            long finalAt = progress.arrivalOf(done);
+            ProducerRun.Result sent = producer.get(10, TimeUnit.SECONDS);
+            long producerMillis = (producerStopped.get() - finalAt) / 1_000_000;
+            double framesAfterStop = framesIn(app);
+            Thread.sleep(2000);
+            System.out.printf("precision: DONE_AT_PRECISION after %d frames (+-%.1f points), producer stopped %d ms after the final "
+                    + "progress, having sent %d frames%n", done.getFramesSeen(), 100 * done.getPrecision().getShareHalfWidth(), producerMillis,
+                    sent.sent());
+            assertThat(done.getState()).isEqualTo(QueryState.DONE_AT_PRECISION);
+            assertThat(done.getPrecision().getReached()).isTrue();
+            assertThat(done.getPrecision().getShareHalfWidth()).isLessThanOrEqualTo(0.10);
+            assertThat(ended.get()).isEqualTo(QueryAction.STOP);
+            assertThat(producerMillis).as("producer stopped after the final progress (ms)").isLessThan(1000);
+            assertThat(framesIn(app)).as("frames run by stage 0 after the stop").isEqualTo(framesAfterStop);
+            assertThat(queries.latestCommand("q-precise")).get().extracting(QueryCommand::getAction).isEqualTo(QueryAction.STOP);
+        }
+    }
+
+    @Test
     void aMalformedQueryCommandOnTheBrokerIsDeadLetteredRawAndTheNextQueryStillRuns(PlatformConfig platform, @TempDir Path dir)
             throws Exception {
         String prefix = "badcmd-" + UUID.randomUUID().toString().substring(0, 8) + "-";

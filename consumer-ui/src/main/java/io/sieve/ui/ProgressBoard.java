@@ -3,6 +3,7 @@ package io.sieve.ui;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.DriftCheck;
+import io.sieve.schemas.PrecisionProgress;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.StageProgress;
 import java.util.ArrayDeque;
@@ -74,6 +75,19 @@ final class ProgressBoard {
             a.put("scope", audit.getScope());
             a.put("note", audit.getNote());
             v.put("audit", a);
+        }
+        PrecisionProgress precision = p.getPrecision();
+        if (precision != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("level", precision.getLevel());
+            r.put("requestedShare", precision.getRequestedShare());
+            r.put("requestedCount", precision.getRequestedCount());
+            r.put("scope", precision.getScope());
+            r.put("halfWidth", precision.getHalfWidth());
+            r.put("shareHalfWidth", precision.getShareHalfWidth());
+            r.put("reached", precision.getReached());
+            r.put("note", precision.getNote());
+            v.put("precision", r);
         }
         v.put("driftWarning", p.getDriftWarning());
         v.put("driftNote", p.getDriftNote());

@@ -10,7 +10,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** The page's "start a query" form, validated field by field; every problem is reported, none silently fixed. */
-record QueryForm(String id, String target, String cameras, boolean live, String expected, String from, String to) {
+record QueryForm(String id, String target, String cameras, boolean live, String expected, String from, String to, String precision) {
     /** The problems with this form, empty when it is valid. */
     List<String> errors(List<String> classes) {
         List<String> errors = new ArrayList<>();
@@ -40,6 +40,12 @@ record QueryForm(String id, String target, String cameras, boolean live, String 
         if (start != null && end != null && !start.isBefore(end)) {
             errors.add("The start time must be before the end time.");
         }
+        if (precision != null && !precision.isBlank()) {
+            Double points = precisionPoints();
+            if (points == null || !(points > 0 && points < 100)) {
+                errors.add("Precision must be a number of percentage points between 0 and 100, e.g. 2 for +-2 points.");
+            }
+        }
         if (!live && !cameraList().isEmpty()) {
             errors.add("Cameras apply to live queries; a retrospective query takes the frames sent for it.");
         }
@@ -56,8 +62,18 @@ record QueryForm(String id, String target, String cameras, boolean live, String 
                 .setExpectedFrames(expected == null || expected.isBlank() ? null : Long.parseLong(expected.trim()))
                 .setFromTime(from == null || from.isBlank() ? null : Instant.parse(from.trim()))
                 .setToTime(to == null || to.isBlank() ? null : Instant.parse(to.trim()))
+                .setPrecisionShare(precision == null || precision.isBlank() ? null : precisionPoints() / 100)
                 .setIssuedTime(Instant.now())
                 .build();
+    }
+
+    /** The precision field as points, or null when it is not a number. */
+    private Double precisionPoints() {
+        try {
+            return Double.parseDouble(precision.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private List<String> cameraList() {

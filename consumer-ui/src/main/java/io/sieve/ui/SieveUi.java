@@ -123,7 +123,7 @@ public final class SieveUi implements AutoCloseable {
     private static void start(Context ctx, QueryClient queries, List<String> classes) {
         QueryForm form = new QueryForm(ctx.formParam("id"), ctx.formParam("target"), ctx.formParam("cameras"),
                 "on".equals(ctx.formParam("live")) || "true".equals(ctx.formParam("live")), ctx.formParam("expected"),
-                ctx.formParam("from"), ctx.formParam("to"));
+                ctx.formParam("from"), ctx.formParam("to"), ctx.formParam("precision"));
         List<String> errors = form.errors(classes);
         if (!errors.isEmpty()) {
             ctx.status(400).contentType("application/json").result(json(Map.of("errors", errors)));
