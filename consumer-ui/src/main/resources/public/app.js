@@ -67,6 +67,7 @@ function renderDetail() {
     ? `${q.target}: ${num(target.audited)} [${num(target.auditedLow)}, ${num(target.auditedHigh)}]` : '–';
   driftView(q);
   precisionView(q);
+  thresholdsView(q);
   accuracyChart(q.history || []);
   classChart(q.classes || [], q.target);
   stagesTable(q.stages || []);
@@ -97,6 +98,18 @@ function precisionView(q) {
   view.textContent = `${asked} at ${(100 * p.level).toFixed(0)}% / ${now}` + (q.state === 'DONE_AT_PRECISION' ? ': reached' : '');
   view.title = (p.note ? p.note + '. ' : '') + `For ${p.scope}; every interval of this query is a confidence sequence at `
     + `${(100 * p.level).toFixed(0)}%, valid whenever it stops.`;
+}
+
+function thresholdsView(q) {
+  const view = document.getElementById('thresholds');
+  const t = q.thresholds;
+  if (!t) { view.textContent = '–'; view.title = 'the cascade file records no accuracy-loss budget'; return; }
+  const loss = t.loss === null || t.loss === undefined ? '–' : `${pct(t.loss)} [${pct(t.lossLow)}, ${pct(t.lossHigh)}]`;
+  const moved = t.stages.filter((s) => s.current !== s.calibrated);
+  view.textContent = `${loss} / ${pct(t.budget)}` + (moved.length ? ': thresholds raised' : '');
+  view.className = moved.length ? 'alarm' : '';
+  view.title = (t.note ? t.note + '. ' : '') + t.stages.map((s) => `stage ${s.stage} (${s.model}): threshold `
+    + `${s.current === null ? 'above 1 (exits nothing)' : s.current.toFixed(3)}, calibrated ${s.calibrated.toFixed(3)}, ${s.changes} changes`).join('\n');
 }
 
 function accuracyChart(points) {

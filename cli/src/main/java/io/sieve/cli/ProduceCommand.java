@@ -104,6 +104,9 @@ final class ProduceCommand implements Callable<Integer> {
     PrecisionOptions precision;
 
     @Mixin
+    BudgetOptions budget;
+
+    @Mixin
     ClusterOptions clusterOptions;
 
     @Override
@@ -153,6 +156,7 @@ final class ProduceCommand implements Callable<Integer> {
                         .setAction(QueryAction.START).setTargetClass(target).setExpectedFrames(known ? expected : null).setSeed(seed)
                         .setAuditRate(QueryLifecycleCommand.validAuditRate(auditRate)).setIssuedTime(java.time.Instant.now());
                 precision.applyTo(start, false, known ? expected : null);
+                budget.applyTo(start, false);
                 queries.send(start.build());
                 AutoCloseable watch = queries.onEnd(query, action -> {
                     System.err.println("\nQuery " + query + (action == QueryAction.STOP ? " reached its precision" : " was aborted")

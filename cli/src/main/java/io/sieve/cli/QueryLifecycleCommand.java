@@ -3,6 +3,8 @@ package io.sieve.cli;
 import io.sieve.client.ClusterConfig;
 import io.sieve.schemas.ClassEstimate;
 import io.sieve.schemas.PrecisionProgress;
+import io.sieve.schemas.StageThreshold;
+import io.sieve.schemas.ThresholdProgress;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
@@ -93,6 +95,9 @@ final class QueryLifecycleCommand {
         PrecisionOptions precision;
 
         @Mixin
+        BudgetOptions budget;
+
+        @Mixin
         ClusterOptions cluster;
 
         @Override
@@ -113,6 +118,7 @@ final class QueryLifecycleCommand {
                     .setTargetClass(validClass(target, cascade)).setExpectedFrames(expected).setAuditRate(validAuditRate(auditRate))
                     .setIssuedTime(Instant.now());
             precision.applyTo(command, live, expected);
+            budget.applyTo(command, live);
             try (QueryClient queries = client(cluster)) {
                 queries.send(command.build());
             }
@@ -128,6 +134,9 @@ final class QueryLifecycleCommand {
 
         @Mixin
         PrecisionOptions precision;
+
+        @Mixin
+        BudgetOptions budget;
 
         @Mixin
         ClusterOptions cluster;
@@ -225,6 +234,9 @@ final class QueryLifecycleCommand {
         String audit = p.getAudit() == null || p.getAudit().getDisagreement() == null ? "" : String.format(" last stage disagrees %.1f%% [%.1f, %.1f]",
                 100 * p.getAudit().getDisagreement(), 100 * p.getAudit().getDisagreementLow(), 100 * p.getAudit().getDisagreementHigh());
         String drift = p.getDriftWarning() == null ? "" : " DRIFT ALARM";
+        if (p.getThresholds() != null && !p.getThresholds().getChanges().isEmpty()) {
+            drift += " thresholds corrected";
+        }
         PrecisionProgress precision = p.getPrecision();
         String precise = precision == null || precision.getShareHalfWidth() == null ? ""
                 : String.format(" precision +-%.1f pts (asked %s)", 100 * precision.getShareHalfWidth(), requested(precision));
@@ -259,6 +271,22 @@ final class QueryLifecycleCommand {
                     precision.getNote() == null ? "" : " (" + precision.getNote() + ")"));
             out.append(String.format("%n  every interval below is a confidence sequence at %.0f%%, valid whenever the query stops",
                     100 * precision.getLevel()));
+        }
+        ThresholdProgress thresholds = p.getThresholds();
+        if (thresholds != null) {
+            out.append(String.format("%n  budget: at most %.2f%% of frames answered otherwise than the last stage", 100 * thresholds.getBudget()));
+            if (thresholds.getLoss() != null) {
+                out.append(String.format("; estimated %.2f%% [%.2f, %.2f] at the thresholds in force", 100 * thresholds.getLoss(),
+                        100 * thresholds.getLossLow(), 100 * thresholds.getLossHigh()));
+            }
+            for (StageThreshold t : thresholds.getStages()) {
+                out.append(String.format("%n  stage %d (%s) threshold %s (calibrated %.3f, %d changes)", t.getStage(), t.getModel(),
+                        t.getCurrent() == null ? "above 1: exits nothing" : String.format("%.3f", t.getCurrent()), t.getCalibrated(),
+                        t.getChanges()));
+            }
+            if (thresholds.getNote() != null) {
+                out.append(String.format("%n  thresholds: %s", thresholds.getNote()));
+            }
         }
         if (p.getDriftWarning() != null) {
             out.append(String.format("%n  WARNING: %s", p.getDriftWarning()));

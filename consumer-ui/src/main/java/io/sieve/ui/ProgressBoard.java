@@ -6,6 +6,8 @@ import io.sieve.schemas.DriftCheck;
 import io.sieve.schemas.PrecisionProgress;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.StageProgress;
+import io.sieve.schemas.StageThreshold;
+import io.sieve.schemas.ThresholdProgress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -88,6 +90,28 @@ final class ProgressBoard {
             r.put("reached", precision.getReached());
             r.put("note", precision.getNote());
             v.put("precision", r);
+        }
+        ThresholdProgress thresholds = p.getThresholds();
+        if (thresholds != null) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("budget", thresholds.getBudget());
+            t.put("loss", thresholds.getLoss());
+            t.put("lossLow", thresholds.getLossLow());
+            t.put("lossHigh", thresholds.getLossHigh());
+            t.put("note", thresholds.getNote());
+            List<Map<String, Object>> stages = new ArrayList<>();
+            for (StageThreshold st : thresholds.getStages()) {
+                Map<String, Object> stage = new LinkedHashMap<>();
+                stage.put("stage", st.getStage());
+                stage.put("model", st.getModel());
+                stage.put("calibrated", st.getCalibrated());
+                stage.put("current", st.getCurrent());
+                stage.put("changes", st.getChanges());
+                stages.add(stage);
+            }
+            t.put("stages", stages);
+            t.put("changes", thresholds.getChanges().size());
+            v.put("thresholds", t);
         }
         v.put("driftWarning", p.getDriftWarning());
         v.put("driftNote", p.getDriftNote());

@@ -9,6 +9,7 @@ import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.definition.CascadeDefinition.StageDefinition;
 import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.cascade.estimate.ThresholdControl;
 import io.sieve.cascade.filter.DifferenceFilter;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
@@ -43,11 +44,22 @@ public final class CascadeTopology {
     public static final String AGGREGATES_STORE = "query-aggregates";
 
     /** How this instance aggregates predictions into query progress. */
-    public record Aggregation(List<StageCalibration> calibration, List<ExitProfile> exitProfiles, Duration interval, int partitions) {
-        /** What a cascade file gives the aggregation: its calibration tables and its stages' exit profiles. */
+    /**
+     * @param lossBudget         the cascade's accuracy-loss budget, which self-correcting thresholds keep (null: none recorded)
+     * @param lowestExits        per stage, calibration's lowest exit confidence (null for the last)
+     * @param selfCorrectDefault whether a query that does not say corrects its thresholds
+     */
+    public record Aggregation(List<StageCalibration> calibration, List<ExitProfile> exitProfiles, Duration interval, int partitions,
+                              Double lossBudget, List<Double> lowestExits, boolean selfCorrectDefault) {
+        /** An aggregation without self-correcting thresholds. */
+        public Aggregation(List<StageCalibration> calibration, List<ExitProfile> exitProfiles, Duration interval, int partitions) {
+            this(calibration, exitProfiles, interval, partitions, null, List.of(), false);
+        }
+
+        /** What a cascade file gives the aggregation: its calibration tables, its stages' exit profiles, its budget and thresholds. */
         public static Aggregation of(CascadeDefinition definition, Duration interval, int partitions) {
             return new Aggregation(StageCalibration.of(definition), definition.stages().stream().map(StageDefinition::exitProfile).toList(),
-                    interval, partitions);
+                    interval, partitions, definition.lossBudget(), definition.lowestExitConfidences(), ThresholdControl.ON_BY_DEFAULT);
         }
     }
 
@@ -181,8 +193,8 @@ public final class CascadeTopology {
         List<String> models = stages.stream().map(s -> s.model().name()).toList();
         var answers = commands.mapValues(v -> (SpecificRecord) v, Named.as("command-event"))
                 .merge(byQuery, Named.as("query-events"))
-                .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation.calibration(), aggregation.exitProfiles(), classNames,
-                        models, aggregation.interval(), meters, clock), Named.as("aggregate-queries"), AGGREGATES_STORE)
+                .process(() -> new QueryAggregator(AGGREGATES_STORE, aggregation, classNames, models, meters, clock),
+                        Named.as("aggregate-queries"), AGGREGATES_STORE)
                 .split(Named.as("answer-"));
         answers.branch((k, v) -> v instanceof Progress, Branched.withConsumer(p -> p.mapValues(v -> (Progress) v, Named.as("progress-record"))
                 .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress")), "progress"));

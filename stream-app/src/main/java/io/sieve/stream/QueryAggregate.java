@@ -7,6 +7,7 @@ import io.sieve.cascade.estimate.LagOneAutocorrelation;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.cascade.estimate.StageCalibration;
+import io.sieve.cascade.estimate.ThresholdControl;
 import io.sieve.schemas.AuditState;
 import io.sieve.schemas.AutocorrelationState;
 import io.sieve.schemas.DriftStageState;
@@ -15,6 +16,8 @@ import io.sieve.schemas.QueryAggregateState;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
+import io.sieve.schemas.ThresholdChange;
+import io.sieve.schemas.ThresholdControlState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -39,6 +42,14 @@ final class QueryAggregate {
     Double precisionShare;
     Double precisionCount;
     double precisionLevel = 0.95;
+    /** The query's request on self-correcting thresholds (null: Sieve's default). */
+    Boolean selfCorrect;
+    /** The query's latest start command (null before it came), which the aggregator's own commands carry on. */
+    QueryCommand command;
+    /** The query's self-correcting thresholds, once it has any (see {@link #thresholdControl}). */
+    ThresholdControl thresholds;
+    /** Every change the control made, oldest first. */
+    final List<ThresholdChange> thresholdChanges = new java.util.ArrayList<>();
     private boolean precisionRead;
     private PrecisionTarget precisionTarget;
     private String precisionRefusal;
@@ -69,10 +80,48 @@ final class QueryAggregate {
         this.drift = drift;
     }
 
-    static QueryAggregate empty(List<StageCalibration> calibration, List<ExitProfile> profiles, int stages, int classes) {
+    static QueryAggregate empty(CascadeTopology.Aggregation aggregation, int stages, int classes) {
+        List<StageCalibration> calibration = aggregation.calibration();
         return new QueryAggregate(stages, new LagOneAutocorrelation(),
                 calibration.isEmpty() ? null : new OnlineEstimate(calibration, classes), new AuditEstimate(classes),
-                new DriftMonitor(profiles));
+                new DriftMonitor(aggregation.exitProfiles()));
+    }
+
+    /**
+     * Why this query's thresholds are not self-corrected, or null when they are: a retrospective
+     * query with a recorded loss budget and a stage before the last that can exit.
+     */
+    String thresholdControlRefusal(CascadeTopology.Aggregation aggregation) {
+        if (!(selfCorrect != null ? selfCorrect : aggregation.selfCorrectDefault())) {
+            return "self-correcting thresholds are off for this query";
+        }
+        if (live) {
+            return "a live query's frames are shared by every live query, so their thresholds are not corrected per query";
+        }
+        if (aggregation.lossBudget() == null) {
+            return "the cascade file records no accuracy-loss budget (calibrate --eps writes one) to keep";
+        }
+        if (aggregation.lowestExits().stream().noneMatch(t -> t != null && t <= 1)) {
+            return "no stage before the last can exit";
+        }
+        return null;
+    }
+
+    /** The query's self-correcting thresholds, made on first use; null when they are refused. */
+    ThresholdControl thresholdControl(CascadeTopology.Aggregation aggregation) {
+        if (thresholds == null && thresholdControlRefusal(aggregation) == null) {
+            thresholds = new ThresholdControl(aggregation.lossBudget(), controlled(aggregation), tightestAt());
+        }
+        return thresholds;
+    }
+
+    /** The stages the control may move: those before the last that can exit. */
+    private static List<Double> controlled(CascadeTopology.Aggregation aggregation) {
+        return aggregation.lowestExits().stream().map(t -> t != null && t <= 1 ? t : null).toList();
+    }
+
+    private double tightestAt() {
+        return expected != null ? expected : 1000;
     }
 
     byte[] encode() {
@@ -89,10 +138,16 @@ final class QueryAggregate {
         List<DriftStageState> driftState = drift.state().stream().map(d -> new DriftStageState(d.reached(), d.exited(),
                 series(d.exitSeries()), d.audited(), d.disagreed(), series(d.disagreementSeries()), d.exitAlarmSince(),
                 d.disagreementAlarmSince())).toList();
+        ThresholdControlState controlState = null;
+        if (thresholds != null) {
+            ThresholdControl.State c = thresholds.state();
+            controlState = new ThresholdControlState(c.frames(), nestedDoubles(c.disagreement()), nestedDoubles(c.variance()),
+                    Arrays.stream(c.level()).boxed().toList(), boxed(c.changes()), List.copyOf(thresholdChanges));
+        }
         QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, precisionShare, precisionCount, precisionLevel,
-                finalState, seen, firstDecidedMillis,
+                selfCorrect, command, finalState, seen, firstDecidedMillis,
                 lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros), series(a), estimateState, auditState,
-                driftState);
+                driftState, controlState);
         try {
             ByteBuffer buffer = state.toByteBuffer();
             byte[] bytes = new byte[buffer.remaining()];
@@ -109,8 +164,9 @@ final class QueryAggregate {
      * @throws IllegalStateException naming the query and what to do when the value is not this
      *                               format (e.g. the JSON that Sieve kept before) or does not fit the cascade
      */
-    static QueryAggregate decode(String queryId, byte[] bytes, List<StageCalibration> calibration, List<ExitProfile> profiles,
-                                 int stages, int classes) {
+    static QueryAggregate decode(String queryId, byte[] bytes, CascadeTopology.Aggregation aggregation, int stages, int classes) {
+        List<StageCalibration> calibration = aggregation.calibration();
+        List<ExitProfile> profiles = aggregation.exitProfiles();
         QueryAggregateState state;
         try {
             state = STORED.decode(ByteBuffer.wrap(bytes));
@@ -169,6 +225,22 @@ final class QueryAggregate {
         agg.precisionShare = state.getPrecisionShare();
         agg.precisionCount = state.getPrecisionCount();
         agg.precisionLevel = state.getPrecisionLevel();
+        agg.selfCorrect = state.getSelfCorrect();
+        agg.command = state.getCommand();
+        ThresholdControlState c = state.getThresholdControl();
+        if (c != null) {
+            if (aggregation.lossBudget() == null) {
+                throw unreadable(queryId, "it corrects thresholds against a budget the cascade file does not record");
+            }
+            try {
+                agg.thresholds = ThresholdControl.restore(aggregation.lossBudget(), controlled(aggregation), agg.tightestAt(),
+                        new ThresholdControl.State(c.getFrames(), unboxedDoubleRows(c.getDisagreement()), unboxedDoubleRows(c.getVariance()),
+                                c.getLevel().stream().mapToInt(Integer::intValue).toArray(), unboxed(c.getChanges())));
+            } catch (IllegalArgumentException mismatch) {
+                throw unreadable(queryId, mismatch.getMessage());
+            }
+            agg.thresholdChanges.addAll(c.getHistory());
+        }
         agg.finalState = state.getFinalState();
         agg.seen = state.getFramesSeen();
         agg.firstDecidedMillis = state.getFirstDecidedMillis();
@@ -189,6 +261,10 @@ final class QueryAggregate {
         precisionShare = command.getPrecisionShare();
         precisionCount = command.getPrecisionCount();
         precisionLevel = command.getPrecisionLevel();
+        selfCorrect = command.getSelfCorrect();
+        if (command.getAction() == io.sieve.schemas.QueryAction.START) {
+            this.command = command;
+        }
         precisionRead = false;
     }
 
@@ -247,6 +323,14 @@ final class QueryAggregate {
 
     private static long[] unboxed(List<Long> values) {
         return values.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private static List<List<Double>> nestedDoubles(double[][] values) {
+        return Arrays.stream(values).map(QueryAggregate::boxed).toList();
+    }
+
+    private static double[][] unboxedDoubleRows(List<List<Double>> values) {
+        return values.stream().map(QueryAggregate::unboxedDoubles).toArray(double[][]::new);
     }
 
     private static long[][] unboxedRows(List<List<Long>> values) {

@@ -8,6 +8,7 @@ import io.sieve.cascade.estimate.DriftMonitor;
 import io.sieve.cascade.estimate.Interval;
 import io.sieve.cascade.estimate.OnlineEstimate;
 import io.sieve.cascade.estimate.PrecisionTarget;
+import io.sieve.cascade.estimate.ThresholdControl;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.schemas.AuditProgress;
 import io.sieve.schemas.ClassEstimate;
@@ -22,6 +23,9 @@ import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import io.sieve.schemas.StageProgress;
 import io.sieve.schemas.StageResult;
+import io.sieve.schemas.StageThreshold;
+import io.sieve.schemas.ThresholdChange;
+import io.sieve.schemas.ThresholdProgress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -50,8 +54,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
  */
 final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, String, SpecificRecord> {
     private final String aggregatesStore;
-    private final List<StageCalibration> calibration;
-    private final List<ExitProfile> exitProfiles;
+    private final CascadeTopology.Aggregation aggregation;
     private final MeterRegistry meters;
     private final List<String> classNames;
     private final List<String> stageModels;
@@ -68,15 +71,14 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     /** Running queries whose progress changed since it was last published. */
     private final Set<String> changed = new LinkedHashSet<>();
 
-    QueryAggregator(String aggregatesStore, List<StageCalibration> calibration, List<ExitProfile> exitProfiles, List<String> classNames,
-                    List<String> stageModels, Duration interval, MeterRegistry meters, Clock clock) {
+    QueryAggregator(String aggregatesStore, CascadeTopology.Aggregation aggregation, List<String> classNames, List<String> stageModels,
+                    MeterRegistry meters, Clock clock) {
         this.aggregatesStore = aggregatesStore;
-        this.calibration = calibration;
-        this.exitProfiles = exitProfiles;
+        this.aggregation = aggregation;
         this.meters = meters;
         this.classNames = classNames;
         this.stageModels = stageModels;
-        this.interval = interval;
+        this.interval = aggregation.interval();
         this.clock = clock;
     }
 
@@ -98,7 +100,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     }
 
     private QueryAggregate decode(String queryId, byte[] stored) {
-        return QueryAggregate.decode(queryId, stored, calibration, exitProfiles, stageModels.size(), classNames.size());
+        return QueryAggregate.decode(queryId, stored, aggregation, stageModels.size(), classNames.size());
     }
 
     @Override
@@ -111,7 +113,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         QueryAggregate agg = running.get(queryId);
         if (agg == null) {
             byte[] stored = aggregates.get(queryId);
-            agg = stored == null ? QueryAggregate.empty(calibration, exitProfiles, stageModels.size(), classNames.size()) : decode(queryId, stored);
+            agg = stored == null ? QueryAggregate.empty(aggregation, stageModels.size(), classNames.size()) : decode(queryId, stored);
             if (agg.finalState != null) {
                 return;
             }
@@ -174,6 +176,32 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         if (target >= 0) {
             agg.targetAutocorrelation.observe(p.getLabel() == target ? 1 : 0);
         }
+        ThresholdControl control = agg.thresholdControl(aggregation);
+        if (control != null) {
+            observeThresholds(control, p);
+        }
+    }
+
+    /** What a prediction tells the self-correcting thresholds: each stage's verdict, and the last stage's label where known. */
+    private void observeThresholds(ThresholdControl control, Prediction p) {
+        int last = stageModels.size() - 1;
+        if (p.getDecidingStage() < 0 || p.getLabel() < 0) {
+            // A follower of the difference filter ran no model: nothing to learn of the thresholds.
+            control.observe(List.of(), null, 0);
+            return;
+        }
+        List<ThresholdControl.Verdict> verdicts = new ArrayList<>();
+        for (StageResult s : p.getStages()) {
+            if (s.getStage() >= 0 && s.getStage() < last) {
+                verdicts.add(new ThresholdControl.Verdict(s.getStage(), s.getConfidence(), s.getLabel()));
+            }
+        }
+        if (p.getDecidingStage() == last) {
+            control.observe(verdicts, p.getLabel(), 1);
+        } else {
+            StageResult audit = p.getAudit();
+            control.observe(verdicts, audit == null || audit.getLabel() < 0 ? null : Integer.valueOf(audit.getLabel()), p.getAuditRate());
+        }
     }
 
     /**
@@ -218,10 +246,16 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
 
     /** The command that stops the query's producer and stages, as an abort would. */
     private QueryCommand stopCommand(String queryId, QueryAggregate agg) {
-        return QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.STOP)
-                .setMode(agg.live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setTargetClass(agg.targetClass)
-                .setExpectedFrames(agg.expected).setPrecisionShare(agg.precisionShare).setPrecisionCount(agg.precisionCount)
-                .setPrecisionLevel(agg.precisionLevel).setIssuedTime(clock.instant()).build();
+        return startedAs(queryId, agg).setAction(QueryAction.STOP).setIssuedTime(clock.instant()).build();
+    }
+
+    /** The query's start command as it came, for the aggregator's own commands to carry on. */
+    private QueryCommand.Builder startedAs(String queryId, QueryAggregate agg) {
+        return agg.command != null ? QueryCommand.newBuilder(agg.command)
+                : QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
+                        .setMode(agg.live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setTargetClass(agg.targetClass)
+                        .setExpectedFrames(agg.expected).setPrecisionShare(agg.precisionShare).setPrecisionCount(agg.precisionCount)
+                        .setPrecisionLevel(agg.precisionLevel).setSelfCorrect(agg.selfCorrect).setIssuedTime(clock.instant());
     }
 
     private void finish(String queryId, QueryAggregate agg, QueryState state) {
@@ -235,12 +269,52 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     private void emitChanged() {
         for (String queryId : changed) {
             QueryAggregate agg = running.get(queryId);
-            if (agg != null && emit(queryId, agg)) {
-                // The progress raised a drift alarm, which the stored aggregate must keep.
+            if (agg == null) {
+                continue;
+            }
+            boolean moved = correctThresholds(queryId, agg);
+            if (emit(queryId, agg) || moved) {
+                // A drift alarm raised or a threshold moved: the stored aggregate must keep it.
                 aggregates.put(queryId, agg.encode());
             }
         }
         changed.clear();
+    }
+
+    /**
+     * Lets the query's self-correcting thresholds decide again; where they move, records the change,
+     * counts it, and sends the query's command with its new thresholds to the stages. True on a change.
+     */
+    private boolean correctThresholds(String queryId, QueryAggregate agg) {
+        ThresholdControl control = agg.thresholdControl(aggregation);
+        if (control == null) {
+            return false;
+        }
+        List<ThresholdControl.Change> changes = control.decide();
+        if (changes.isEmpty()) {
+            return false;
+        }
+        for (ThresholdControl.Change c : changes) {
+            agg.thresholdChanges.add(new ThresholdChange(c.stage(), finite(c.from()), finite(c.to()), agg.seen, c.lossBefore().estimate(),
+                    c.lossBefore().low(), c.lossBefore().high()));
+            Counter.builder("sieve.query.threshold.changes").description("exit thresholds moved by self-correction to keep a query's budget")
+                    .tags("stage", Integer.toString(c.stage()), "model", stageModels.get(c.stage()), "direction",
+                            c.to() > c.from() ? "raised" : "lowered")
+                    .register(meters).increment();
+        }
+        List<Double> thresholds = new ArrayList<>();
+        for (int s = 0; s < stageModels.size(); s++) {
+            double t = control.threshold(s);
+            thresholds.add(Double.isNaN(t) || t == control.calibrated(s) ? null : t);
+        }
+        context().forward(new Record<>(queryId, startedAs(queryId, agg).setStageThresholds(thresholds).setIssuedTime(clock.instant())
+                .build(), clock.millis()));
+        return true;
+    }
+
+    /** A threshold for a record: null for "exits nothing". */
+    private static Double finite(double threshold) {
+        return Double.isInfinite(threshold) ? null : threshold;
     }
 
     /** Publishes the query's progress; true when that raised a drift alarm. */
@@ -310,11 +384,43 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             progress.setClasses(classes);
         }
         boolean raised = drift(agg, progress);
+        progress.setThresholds(thresholds(agg));
         if (agg.precision() != null || agg.precisionRefusal() != null) {
             progress.setPrecision(precision(agg));
         }
         context().forward(new Record<>(queryId, progress.build(), now.toEpochMilli()));
         return raised;
+    }
+
+    /** What the self-correcting thresholds say, or null for a cascade without a loss budget. */
+    private ThresholdProgress thresholds(QueryAggregate agg) {
+        if (aggregation.lossBudget() == null) {
+            return null;
+        }
+        ThresholdProgress.Builder report = ThresholdProgress.newBuilder().setBudget(aggregation.lossBudget())
+                .setChanges(List.copyOf(agg.thresholdChanges));
+        ThresholdControl control = agg.thresholdControl(aggregation);
+        List<StageThreshold> stages = new ArrayList<>();
+        for (int s = 0; s < stageModels.size() - 1; s++) {
+            Double calibrated = aggregation.lowestExits().size() > s ? aggregation.lowestExits().get(s) : null;
+            if (calibrated == null || calibrated > 1) {
+                continue;
+            }
+            double current = control == null ? calibrated : control.threshold(s);
+            stages.add(new StageThreshold(s, stageModels.get(s), calibrated, finite(current), control == null ? 0 : control.changes(s)));
+        }
+        report.setStages(stages);
+        if (control == null) {
+            return report.setNote(agg.thresholdControlRefusal(aggregation)).build();
+        }
+        if (agg.seen < ThresholdControl.MIN_FRAMES) {
+            report.setNote("thresholds are corrected from " + ThresholdControl.MIN_FRAMES + " frames on");
+        }
+        Interval loss = control.currentLoss();
+        if (!Double.isNaN(loss.estimate())) {
+            report.setLoss(loss.estimate()).setLossLow(loss.low()).setLossHigh(loss.high());
+        }
+        return report.build();
     }
 
     /** What a precision query asked and how far it has come. */

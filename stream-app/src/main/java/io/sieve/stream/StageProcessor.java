@@ -236,7 +236,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                     frame.getCameraId(), frame.getSequence());
             tasks[i] = picked ? CascadeRouter.FrameTask.DECIDE_AND_AUDIT : CascadeRouter.FrameTask.DECIDE;
         }
-        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references, tasks);
+        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references, tasks, exitFloors(queries));
         for (CascadeRouter.StageRun run : routing.runs()) {
             StageMetrics stageMetrics = metricsOf(run.stage().index());
             stageMetrics.batch(run.frames(), run.exited(), run.audited(), run.microsPerFrame());
@@ -287,6 +287,20 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 context().forward(record.withValue(new Routed.Unsure(new FrameBatch(batch.getCameraId(), part))));
             }
         }
+    }
+
+    /** Per frame, the thresholds its query's self-correction raised (null: calibration's), indexed by stage. */
+    private static double[][] exitFloors(List<QueryCommand> queries) {
+        double[][] floors = new double[queries.size()][];
+        Map<QueryCommand, double[]> converted = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < queries.size(); i++) {
+            QueryCommand query = queries.get(i);
+            if (query != null && !query.getStageThresholds().isEmpty()) {
+                floors[i] = converted.computeIfAbsent(query, q -> q.getStageThresholds().stream()
+                        .mapToDouble(t -> t == null ? Double.NaN : t).toArray());
+            }
+        }
+        return floors;
     }
 
     /** Why a fused stage's model cannot take this image, or null. */

@@ -116,8 +116,9 @@ class QueryAggregatorTest {
         twoStages.process(new Record<>("q-shape", (SpecificRecord) QueryCommand.newBuilder().setQueryId("q-shape")
                 .setAction(QueryAction.START).setExpectedFrames(10L).setIssuedTime(Instant.now()).build(), 0L));
         MockProcessorContext<String, SpecificRecord> context = context();
-        QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null, null),
-                List.of("a", "b"), List.of("cheap", "middle", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
+        QueryAggregator threeStages = new QueryAggregator(CascadeTopology.AGGREGATES_STORE,
+                new CascadeTopology.Aggregation(List.of(), java.util.Arrays.asList(null, null, null), Duration.ofMillis(500), 1),
+                List.of("a", "b"), List.of("cheap", "middle", "expensive"), new SimpleMeterRegistry(), Clock.systemUTC());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> threeStages.init(context))
                 .hasMessageContaining("q-shape").hasMessageContaining("counts 2 stages but the cascade has 3");
     }
@@ -140,8 +141,9 @@ class QueryAggregatorTest {
     }
 
     private static QueryAggregator aggregator(MockProcessorContext<String, SpecificRecord> context) {
-        QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE, List.of(), java.util.Arrays.asList(null, null), List.of("a", "b"),
-                List.of("cheap", "expensive"), Duration.ofMillis(500), new SimpleMeterRegistry(), Clock.systemUTC());
+        QueryAggregator aggregator = new QueryAggregator(CascadeTopology.AGGREGATES_STORE,
+                new CascadeTopology.Aggregation(List.of(), java.util.Arrays.asList(null, null), Duration.ofMillis(500), 1), List.of("a", "b"),
+                List.of("cheap", "expensive"), new SimpleMeterRegistry(), Clock.systemUTC());
         aggregator.init(context);
         return aggregator;
     }

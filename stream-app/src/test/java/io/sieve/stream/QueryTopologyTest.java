@@ -26,6 +26,7 @@ import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
 import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
+import io.sieve.schemas.ThresholdProgress;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,8 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Files;
 
 class QueryTopologyTest {
     private static final Path FIXTURES = Path.of(System.getProperty("sieve.home", ".."), "cascade/src/test/resources/fixtures");
@@ -251,6 +254,71 @@ class QueryTopologyTest {
         assertThat(done.getPrecision().getNote()).contains("refused", "0.02 is +-2 points");
     }
 
+    @Test
+    void aQueryOverItsBudgetRaisesStageZerosThresholdAndItsLaterFramesExitOnlyAboveIt(@TempDir Path dir) throws Exception {
+        // The fixtures share one network: a last stage that sees its input normalised far otherwise disagrees with stage 0.
+        Files.copy(FIXTURES.resolve("tiny_softmax.onnx"), dir.resolve("tiny_softmax.onnx"));
+        Files.writeString(dir.resolve("shifted.card.json"), Files.readString(FIXTURES.resolve("tiny_softmax.card.json"))
+                .replace("\"name\": \"tiny_softmax\"", "\"name\": \"shifted\"").replaceFirst("0\\.5,\\s*0\\.5,\\s*0\\.5", "4.0, -4.0, 4.0"));
+        stages.remove(1).close();
+        stages.add(new CascadeStage(1, true, OnnxClassifier.load(dir.resolve("shifted.card.json"), 1), ConfidenceMeasure.MAX_PROBABILITY,
+                null, null));
+        // A budget of 0: any audited disagreement of stage 0 with the last stage is over it.
+        driver.close();
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, new CascadeTopology.Aggregation(calibration(),
+                Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0, Arrays.asList(0.105, null), true), meters);
+        progress = driver.progress();
+        driver.command(QueryCommand.newBuilder().setQueryId("budgeted").setAction(QueryAction.START).setExpectedFrames(2000L)
+                .setAuditRate(1.0).setSeed(11).setIssuedTime(Instant.now()).build());
+        frames("cam-11", "budgeted", 300, 0);
+        List<Prediction> before = driver.predictions();
+        assertThat(before.stream().filter(p -> p.getDecidingStage() == 0 && p.getAudit().getLabel() != p.getLabel()))
+                .as("stage 0's audited answers the last stage disagrees with").isNotEmpty();
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress corrected = last(progress.readValuesToList());
+        ThresholdProgress thresholds = corrected.getThresholds();
+        assertThat(thresholds.getBudget()).isEqualTo(0.0);
+        assertThat(thresholds.getChanges()).singleElement().satisfies(c -> {
+            assertThat(c.getStage()).isZero();
+            assertThat(c.getFrom()).isEqualTo(0.105);
+            assertThat(c.getTo() == null || c.getTo() > 0.105).as("raised to %s", c.getTo()).isTrue();
+            assertThat(c.getFrames()).isEqualTo(300);
+            assertThat(c.getLossLow()).isGreaterThan(0);
+        });
+        Double raised = thresholds.getChanges().get(0).getTo();
+        assertThat(thresholds.getStages()).singleElement().satisfies(t -> {
+            assertThat(t.getCalibrated()).isEqualTo(0.105);
+            assertThat(t.getCurrent()).isEqualTo(raised);
+        });
+        QueryCommand sent = last(driver.commands().readValuesToList());
+        assertThat(sent.getAction()).isEqualTo(QueryAction.START);
+        assertThat(sent.getAuditRate()).as("the query's own settings carried on").isEqualTo(1.0);
+        assertThat(sent.getSeed()).isEqualTo(11);
+        assertThat(sent.getStageThresholds()).containsExactly(raised == null ? Double.POSITIVE_INFINITY : raised, null);
+        assertThat(meters.get("sieve.query.threshold.changes").tag("direction", "raised").counter().count()).isEqualTo(1);
+
+        frames("cam-11", "budgeted", 200, 300);
+        List<Prediction> after = driver.predictions();
+        assertThat(after).hasSize(200).allSatisfy(p -> assertThat(p.getDecidingStage() != 0 || (raised != null && p.getConfidence() >= raised))
+                .as("frame %d decided by stage %d at confidence %s", p.getSequence(), p.getDecidingStage(), p.getConfidence()).isTrue());
+    }
+
+    @Test
+    void aQueryThatSaysNoKeepsCalibrationsThresholdsAndTheRecordSaysWhy() {
+        driver.close();
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, new CascadeTopology.Aggregation(calibration(),
+                Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0, Arrays.asList(0.105, null), true), meters);
+        progress = driver.progress();
+        driver.command(QueryCommand.newBuilder().setQueryId("fixed").setAction(QueryAction.START).setExpectedFrames(2000L)
+                .setAuditRate(1.0).setSelfCorrect(false).setIssuedTime(Instant.now()).build());
+        frames("cam-12", "fixed", 300, 0);
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        ThresholdProgress thresholds = last(progress.readValuesToList()).getThresholds();
+        assertThat(thresholds.getChanges()).isEmpty();
+        assertThat(thresholds.getNote()).contains("off for this query");
+        assertThat(driver.commands().isEmpty()).isTrue();
+    }
+
     private double skipped() {
         return meters.find("sieve.stage.frames.skipped").tag("stage", "0").counters().stream().mapToDouble(c -> c.count()).sum();
     }
@@ -301,7 +369,7 @@ class QueryTopologyTest {
         assertThat(last.getFramesSeen()).isZero();
     }
 
-    private static Progress last(List<Progress> records) {
+    private static <T> T last(List<T> records) {
         assertThat(records).isNotEmpty();
         return records.get(records.size() - 1);
     }

@@ -74,6 +74,30 @@ public record CascadeDefinition(
                 : DEFAULT_CONFIDENCE_LEVEL;
     }
 
+    /**
+     * The accuracy-loss budget the thresholds were fitted to (0.01 for "accuracy loss <= 1.00
+     * points"), or null when the file records none (written by hand, or fitted to an accuracy target).
+     */
+    public Double lossBudget() {
+        if (calibration == null || !(calibration.get("budget") instanceof String budget)) {
+            return null;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("accuracy loss <= ([0-9.]+) points").matcher(budget);
+        return m.matches() ? Double.parseDouble(m.group(1)) / 100 : null;
+    }
+
+    /** Per stage, the lowest confidence that lets a frame exit there (its threshold, or its lowest class threshold); null for the last. */
+    public List<Double> lowestExitConfidences() {
+        List<Double> lowest = new java.util.ArrayList<>();
+        for (int s = 0; s < stages.size(); s++) {
+            StageDefinition d = stages.get(s);
+            lowest.add(s == stages.size() - 1 ? null : d.classThresholds() != null
+                    ? java.util.Arrays.stream(d.classThresholds()).min().orElse(Double.POSITIVE_INFINITY)
+                    : d.threshold() == null ? Double.POSITIVE_INFINITY : d.threshold());
+        }
+        return lowest;
+    }
+
     /** The share of early-decided frames the last stage labels too: the file's, or {@link #DEFAULT_AUDIT_RATE}. */
     public double effectiveAuditRate() {
         return auditRate == null ? DEFAULT_AUDIT_RATE : auditRate;

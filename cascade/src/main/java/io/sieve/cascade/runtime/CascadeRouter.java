@@ -103,7 +103,20 @@ public final class CascadeRouter {
      * @param tasks      what each frame asks for
      */
     public static Routing route(List<CascadeStage> stages, List<Image> images, int[] references, FrameTask[] tasks) {
+        return route(stages, images, references, tasks, new double[images.size()][]);
+    }
+
+    /**
+     * Routes as {@link #route(List, List, int[], FrameTask[])}, with raised thresholds: a frame with
+     * {@code exitFloors[i]} set exits a stage before the last only if its confidence also reaches
+     * {@code exitFloors[i][stage index]} (a query's self-corrected threshold; null or NaN: the stage's own).
+     */
+    public static Routing route(List<CascadeStage> stages, List<Image> images, int[] references, FrameTask[] tasks,
+                                double[][] exitFloors) {
         int n = images.size();
+        if (exitFloors.length != n) {
+            throw new IllegalArgumentException(exitFloors.length + " exit floors for " + n + " frames");
+        }
         if (references.length != n || tasks.length != n) {
             throw new IllegalArgumentException(references.length + " references and " + tasks.length + " tasks for " + n + " frames");
         }
@@ -165,6 +178,10 @@ public final class CascadeRouter {
             for (int a = 0; a < active.size(); a++) {
                 int i = active.get(a);
                 StageDecision d = made.get(a);
+                double[] floors = exitFloors[i];
+                if (d.exits() && !stage.isLast() && floors != null && stage.index() < floors.length && d.confidence() < floors[stage.index()]) {
+                    d = new StageDecision(d.stage(), d.model(), d.prediction(), d.confidence(), false, d.micros());
+                }
                 if (auditing.get(a)) {
                     audits[i] = d;
                     audited++;
