@@ -153,6 +153,8 @@ class BrowserIT {
             double reached = Double.parseDouble(precision.replaceAll(".* / ±([0-9.]+) pts.*", "$1"));
             assertThat(reached).isLessThanOrEqualTo(2.0);
             assertThat(browser.findElement(By.id("progress-text")).getText()).as("stopped before its last frame").doesNotContain("100.0%");
+            // Frames like the calibration frames: the self-correcting thresholds stay calibration's.
+            assertThat(browser.findElement(By.id("thresholds")).getText()).endsWith("/ 1.0%");
         } finally {
             browser.quit();
         }

@@ -18,6 +18,7 @@ import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import io.sieve.schemas.ThresholdChange;
 import io.sieve.schemas.ThresholdControlState;
+import io.sieve.schemas.ThresholdMeasure;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -107,12 +108,39 @@ final class QueryAggregate {
         return null;
     }
 
-    /** The query's self-correcting thresholds, made on first use; null when they are refused. */
-    ThresholdControl thresholdControl(CascadeTopology.Aggregation aggregation) {
-        if (thresholds == null && thresholdControlRefusal(aggregation) == null) {
-            thresholds = new ThresholdControl(aggregation.lossBudget(), controlled(aggregation), tightestAt());
+    /**
+     * The query's self-correcting thresholds, made with its first frame: on frames with true labels
+     * they keep the accuracy loss within the budget, on others the disagreement with the last stage
+     * within calibration's (from the exit profiles). Null when refused, or before the first frame
+     * ({@code labelled} null).
+     */
+    ThresholdControl thresholdControl(CascadeTopology.Aggregation aggregation, Boolean labelled) {
+        if (thresholds == null && labelled != null && thresholdControlRefusal(aggregation) == null) {
+            if (labelled) {
+                thresholds = new ThresholdControl(ThresholdControl.Measure.ACCURACY_LOSS, aggregation.lossBudget(), controlled(aggregation),
+                        tightestAt());
+            } else if (calibrationDisagreement(aggregation) != null) {
+                thresholds = new ThresholdControl(ThresholdControl.Measure.DISAGREEMENT, calibrationDisagreement(aggregation),
+                        controlled(aggregation), tightestAt());
+            }
         }
         return thresholds;
+    }
+
+    /** The share of calibration frames its early stages answered otherwise than the last stage, or null without exit profiles. */
+    static Double calibrationDisagreement(CascadeTopology.Aggregation aggregation) {
+        List<ExitProfile> profiles = aggregation.exitProfiles();
+        if (profiles.isEmpty() || profiles.get(0) == null || profiles.get(0).reached() == 0) {
+            return null;
+        }
+        double disagreeing = 0;
+        for (int s = 0; s < profiles.size() - 1; s++) {
+            if (profiles.get(s) == null) {
+                return null;
+            }
+            disagreeing += profiles.get(s).exitedDisagreeing();
+        }
+        return disagreeing / profiles.get(0).reached();
     }
 
     /** The stages the control may move: those before the last that can exit. */
@@ -141,7 +169,7 @@ final class QueryAggregate {
         ThresholdControlState controlState = null;
         if (thresholds != null) {
             ThresholdControl.State c = thresholds.state();
-            controlState = new ThresholdControlState(c.frames(), nestedDoubles(c.disagreement()), nestedDoubles(c.variance()),
+            controlState = new ThresholdControlState(ThresholdMeasure.valueOf(thresholds.measure().name()), thresholds.budget(), c.frames(), nestedDoubles(c.disagreement()), nestedDoubles(c.variance()),
                     Arrays.stream(c.level()).boxed().toList(), boxed(c.changes()), List.copyOf(thresholdChanges));
         }
         QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, precisionShare, precisionCount, precisionLevel,
@@ -233,7 +261,8 @@ final class QueryAggregate {
                 throw unreadable(queryId, "it corrects thresholds against a budget the cascade file does not record");
             }
             try {
-                agg.thresholds = ThresholdControl.restore(aggregation.lossBudget(), controlled(aggregation), agg.tightestAt(),
+                agg.thresholds = ThresholdControl.restore(ThresholdControl.Measure.valueOf(c.getMeasure().name()), c.getTarget(),
+                        controlled(aggregation), agg.tightestAt(),
                         new ThresholdControl.State(c.getFrames(), unboxedDoubleRows(c.getDisagreement()), unboxedDoubleRows(c.getVariance()),
                                 c.getLevel().stream().mapToInt(Integer::intValue).toArray(), unboxed(c.getChanges())));
             } catch (IllegalArgumentException mismatch) {

@@ -176,7 +176,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         if (target >= 0) {
             agg.targetAutocorrelation.observe(p.getLabel() == target ? 1 : 0);
         }
-        ThresholdControl control = agg.thresholdControl(aggregation);
+        ThresholdControl control = agg.thresholdControl(aggregation, p.getTrueLabel() != null);
         if (control != null) {
             observeThresholds(control, p);
         }
@@ -187,7 +187,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         int last = stageModels.size() - 1;
         if (p.getDecidingStage() < 0 || p.getLabel() < 0) {
             // A follower of the difference filter ran no model: nothing to learn of the thresholds.
-            control.observe(List.of(), null, 0);
+            control.observe(List.of(), null, 0, null);
             return;
         }
         List<ThresholdControl.Verdict> verdicts = new ArrayList<>();
@@ -197,10 +197,11 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             }
         }
         if (p.getDecidingStage() == last) {
-            control.observe(verdicts, p.getLabel(), 1);
+            control.observe(verdicts, p.getLabel(), 1, p.getTrueLabel());
         } else {
             StageResult audit = p.getAudit();
-            control.observe(verdicts, audit == null || audit.getLabel() < 0 ? null : Integer.valueOf(audit.getLabel()), p.getAuditRate());
+            control.observe(verdicts, audit == null || audit.getLabel() < 0 ? null : Integer.valueOf(audit.getLabel()), p.getAuditRate(),
+                    p.getTrueLabel());
         }
     }
 
@@ -286,7 +287,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
      * counts it, and sends the query's command with its new thresholds to the stages. True on a change.
      */
     private boolean correctThresholds(String queryId, QueryAggregate agg) {
-        ThresholdControl control = agg.thresholdControl(aggregation);
+        ThresholdControl control = agg.thresholds;
         if (control == null) {
             return false;
         }
@@ -399,7 +400,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         }
         ThresholdProgress.Builder report = ThresholdProgress.newBuilder().setBudget(aggregation.lossBudget())
                 .setChanges(List.copyOf(agg.thresholdChanges));
-        ThresholdControl control = agg.thresholdControl(aggregation);
+        ThresholdControl control = agg.thresholds;
         List<StageThreshold> stages = new ArrayList<>();
         for (int s = 0; s < stageModels.size() - 1; s++) {
             Double calibrated = aggregation.lowestExits().size() > s ? aggregation.lowestExits().get(s) : null;
@@ -410,9 +411,16 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             stages.add(new StageThreshold(s, stageModels.get(s), calibrated, finite(current), control == null ? 0 : control.changes(s)));
         }
         report.setStages(stages);
-        if (control == null) {
-            return report.setNote(agg.thresholdControlRefusal(aggregation)).build();
+        String refusal = agg.thresholdControlRefusal(aggregation);
+        if (refusal != null) {
+            return report.setNote(refusal).build();
         }
+        if (control == null) {
+            return report.setNote(agg.seen == 0 ? null : "these frames carry no labels and the cascade file has no exit profiles, so "
+                    + "there is no target for the disagreement with the last stage (`./sieve profile --cascade FILE` measures them)").build();
+        }
+        report.setMeasure(control.measure() == ThresholdControl.Measure.ACCURACY_LOSS ? "accuracy loss" : "disagreement with the last stage")
+                .setTarget(control.budget());
         if (agg.seen < ThresholdControl.MIN_FRAMES) {
             report.setNote("thresholds are corrected from " + ThresholdControl.MIN_FRAMES + " frames on");
         }

@@ -133,6 +133,27 @@ class QueryAggregatorTest {
         assertThat(store.get("q-tombstone")).isNull();
     }
 
+    @Test
+    void selfCorrectingThresholdsSurviveTheStateStore() {
+        var aggregation = new CascadeTopology.Aggregation(List.of(), java.util.Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0,
+                java.util.Arrays.asList(0.5, null), true);
+        QueryAggregate agg = QueryAggregate.empty(aggregation, 2, 2);
+        agg.describe(QueryCommand.newBuilder().setQueryId("q-control").setAction(QueryAction.START).setExpectedFrames(1000L)
+                .setAuditRate(1.0).setIssuedTime(java.time.Instant.now()).build());
+        io.sieve.cascade.estimate.ThresholdControl control = agg.thresholdControl(aggregation, true);
+        for (int f = 0; f < 300; f++) {
+            control.observe(List.of(new io.sieve.cascade.estimate.ThresholdControl.Verdict(0, 0.6, 0)), 1, 1, 1);
+        }
+        assertThat(control.decide()).isNotEmpty();
+        agg.thresholdChanges.add(new io.sieve.schemas.ThresholdChange(0, 0.5, null, 300L, 1.0, 1.0, 1.0));
+        QueryAggregate read = QueryAggregate.decode("q-control", agg.encode(), aggregation, 2, 2);
+        assertThat(read.thresholds.measure()).isEqualTo(io.sieve.cascade.estimate.ThresholdControl.Measure.ACCURACY_LOSS);
+        assertThat(read.thresholds.threshold(0)).isEqualTo(control.threshold(0)).isGreaterThan(0.5);
+        assertThat(read.thresholds.currentLoss()).isEqualTo(control.currentLoss());
+        assertThat(read.thresholdChanges).isEqualTo(agg.thresholdChanges);
+        assertThat(read.command.getAuditRate()).isEqualTo(1.0);
+    }
+
     private MockProcessorContext<String, SpecificRecord> context() {
         MockProcessorContext<String, SpecificRecord> context = new MockProcessorContext<>();
         store.init(context.getStateStoreContext(), store);

@@ -51,6 +51,8 @@ class QueryTopologyTest {
     private final List<CascadeStage> stages = new ArrayList<>();
     private final Random random = new Random(5);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    /** The true label of the i-th frame of a batch the test sends. */
+    private java.util.function.IntUnaryOperator labelOf = i -> i % 10;
     private PipelineDriver driver;
     private TestOutputTopic<String, Progress> progress;
 
@@ -263,7 +265,8 @@ class QueryTopologyTest {
         stages.remove(1).close();
         stages.add(new CascadeStage(1, true, OnnxClassifier.load(dir.resolve("shifted.card.json"), 1), ConfidenceMeasure.MAX_PROBABILITY,
                 null, null));
-        // A budget of 0: any audited disagreement of stage 0 with the last stage is over it.
+        // Every frame shows what the last stage says and stage 0 does not: each early answer costs a point of accuracy, over a budget of 0.
+        labelOf = i -> 1;
         driver.close();
         driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, new CascadeTopology.Aggregation(calibration(),
                 Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0, Arrays.asList(0.105, null), true), meters);
@@ -278,6 +281,7 @@ class QueryTopologyTest {
         Progress corrected = last(progress.readValuesToList());
         ThresholdProgress thresholds = corrected.getThresholds();
         assertThat(thresholds.getBudget()).isEqualTo(0.0);
+        assertThat(thresholds.getMeasure()).isEqualTo("accuracy loss");
         assertThat(thresholds.getChanges()).singleElement().satisfies(c -> {
             assertThat(c.getStage()).isZero();
             assertThat(c.getFrom()).isEqualTo(0.105);
@@ -387,7 +391,7 @@ class QueryTopologyTest {
             random.nextBytes(pixels);
             frames.add(Frame.newBuilder().setCameraId(camera).setSequence(firstSequence + i).setCaptureTime(Instant.now())
                     .setWidth(32).setHeight(32).setChannels(3).setLayout(PixelLayout.HWC).setPixels(ByteBuffer.wrap(pixels))
-                    .setLabel(i % 10).setQueryId(queryId).setQueryPosition(queryId == null ? null : (long) firstSequence + i).build());
+                    .setLabel(labelOf.applyAsInt(i)).setQueryId(queryId).setQueryPosition(queryId == null ? null : (long) firstSequence + i).build());
         }
         driver.pipe(0, new FrameBatch(camera, frames));
     }

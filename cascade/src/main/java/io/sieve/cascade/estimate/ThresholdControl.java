@@ -7,15 +7,22 @@ import java.util.List;
 /**
  * Keeps a query's accuracy budget when the calibration thresholds do not (self-correcting
  * thresholds): from the live audit it estimates, for every exit threshold at or above calibration's,
- * the share of the query's frames whose answer would differ from the last stage's, and raises a
- * stage's threshold when the loss at the current ones is above the budget with confidence, lowering
- * it again (never below calibration's) when a lower one is within the budget with confidence.
+ * what the cascade loses against its last stage, and raises a stage's threshold when that is above
+ * the target at the thresholds in force with confidence, lowering it again (never below
+ * calibration's) when a lower one is within the target with confidence.
+ *
+ * <p>What it measures depends on the frames. Where they carry true labels, the {@link
+ * Measure#ACCURACY_LOSS} the budget speaks of: per frame, 1 if the early answer is wrong where the
+ * last stage is right, -1 the other way round. Otherwise the accuracy loss cannot be seen, only the
+ * {@link Measure#DISAGREEMENT} with the last stage (an upper bound on it), and the target is the
+ * disagreement calibration's thresholds had on the calibration frames, under which the budget was
+ * met: the control then keeps the cascade as close to its last stage as calibration found it.
  *
  * <p>Each frame that reached an early stage tells what that stage would have answered at any
  * threshold its confidence clears; what the last stage answers is known for every frame it decided
  * and for audited early answers. Weighted by the inverse of how likely that label was to be known (1
  * for the last stage's frames, 1/rate for audited ones), these give unbiased (Horvitz-Thompson)
- * estimates of the loss at each threshold, per confidence bin. Both tests use a
+ * estimates at each threshold, per confidence bin. Both tests use a
  * {@link ConfidenceSequence} over the frames seen, as the decision is taken again with every
  * progress record.
  *
@@ -32,12 +39,21 @@ public final class ThresholdControl {
     /** Whether a query that does not say corrects its thresholds: EVALUATION.md, "Self-correcting thresholds", has the measurement. */
     public static final boolean ON_BY_DEFAULT = true;
 
+    /** What the control keeps within its target. */
+    public enum Measure {
+        /** Accuracy lost against the last stage, on frames with true labels: the budget's own measure. */
+        ACCURACY_LOSS,
+        /** Share of frames answered otherwise than the last stage would, on frames without labels. */
+        DISAGREEMENT
+    }
+
+    private final Measure measure;
     private final double budget;
     /** Per stage: calibration's lowest exit confidence, or NaN for a stage that is not controlled (the last). */
     private final double[] calibrated;
     private final ConfidenceSequence sequence;
     private long frames;
-    /** [stage][bin]: weighted disagreements with the last stage, and their variance terms w (w - 1). */
+    /** [stage][bin]: the measure's weighted sums (disagreements, or accuracy lost), and their variance terms w (w - 1). */
     private final double[][] disagreement;
     private final double[][] variance;
     /** Per stage: the bin whose lower edge is the threshold in force (0: calibration's), or BINS: the stage exits nothing. */
@@ -45,14 +61,16 @@ public final class ThresholdControl {
     private final long[] changes;
 
     /**
-     * @param budget     the largest share of frames that may be answered otherwise than the last stage would
+     * @param measure    what is kept within {@code budget}
+     * @param budget     the target: the accuracy-loss budget, or calibration's disagreement
      * @param calibrated per stage, calibration's lowest exit confidence; null for the last stage
      * @param frames     the frames where the sequence is tightest, e.g. the query's expected frames
      */
-    public ThresholdControl(double budget, List<Double> calibrated, double frames) {
+    public ThresholdControl(Measure measure, double budget, List<Double> calibrated, double frames) {
         if (!(budget >= 0 && budget < 1)) {
             throw new IllegalArgumentException("a loss budget is a share in [0, 1), not " + budget);
         }
+        this.measure = measure;
         this.budget = budget;
         this.calibrated = calibrated.stream().mapToDouble(t -> t == null ? Double.NaN : t).toArray();
         this.sequence = ConfidenceSequence.tightestAt(LEVEL, Math.max(MIN_FRAMES, frames));
@@ -72,8 +90,8 @@ public final class ThresholdControl {
     }
 
     /** @throws IllegalArgumentException when the state has another cascade's shape */
-    public static ThresholdControl restore(double budget, List<Double> calibrated, double tightestAt, State state) {
-        ThresholdControl control = new ThresholdControl(budget, calibrated, tightestAt);
+    public static ThresholdControl restore(Measure measure, double budget, List<Double> calibrated, double tightestAt, State state) {
+        ThresholdControl control = new ThresholdControl(measure, budget, calibrated, tightestAt);
         int stages = control.calibrated.length;
         if (state.level().length != stages || state.changes().length != stages || state.disagreement().length != stages
                 || state.variance().length != stages || Arrays.stream(state.disagreement()).anyMatch(r -> r.length != BINS)
@@ -105,22 +123,31 @@ public final class ThresholdControl {
      * @param lastLabel         the last stage's label, or null when unknown (an early answer not audited)
      * @param knownProbability  how likely the last stage's label was to be known: 1 when the last stage
      *                          decided the frame, the audit rate for an early answer
+     * @param truth             the frame's true label, or null (needed for {@link Measure#ACCURACY_LOSS})
      */
-    public void observe(List<Verdict> verdicts, Integer lastLabel, double knownProbability) {
+    public void observe(List<Verdict> verdicts, Integer lastLabel, double knownProbability, Integer truth) {
         frames++;
-        if (lastLabel == null || !(knownProbability > 0)) {
+        if (lastLabel == null || !(knownProbability > 0) || (measure == Measure.ACCURACY_LOSS && truth == null)) {
             return;
         }
         double weight = 1 / knownProbability;
         for (Verdict v : verdicts) {
             int s = v.stage();
-            if (s < 0 || s >= calibrated.length || Double.isNaN(calibrated[s]) || v.label() == lastLabel || v.confidence() < calibrated[s]) {
+            if (s < 0 || s >= calibrated.length || Double.isNaN(calibrated[s]) || v.confidence() < calibrated[s]) {
                 continue;
             }
-            int bin = binOf(s, v.confidence());
-            disagreement[s][bin] += weight;
-            variance[s][bin] += weight * (weight - 1);
+            int lost = measure == Measure.DISAGREEMENT ? (v.label() != lastLabel ? 1 : 0)
+                    : (lastLabel.equals(truth) ? 1 : 0) - (v.label() == truth ? 1 : 0);
+            if (lost != 0) {
+                int bin = binOf(s, v.confidence());
+                disagreement[s][bin] += weight * lost;
+                variance[s][bin] += weight * (weight - 1);
+            }
         }
+    }
+
+    public Measure measure() {
+        return measure;
     }
 
     private int binOf(int stage, double confidence) {
@@ -149,10 +176,10 @@ public final class ThresholdControl {
         }
         double estimate = sum / frames;
         double half = sequence.multiplier(frames) * Math.sqrt(var) / frames;
-        return new Interval(estimate, Math.max(0, estimate - half), Math.min(1, estimate + half));
+        return new Interval(estimate, Math.max(-1, estimate - half), Math.min(1, estimate + half));
     }
 
-    /** The estimated loss against the last stage at the thresholds in force, with its interval. */
+    /** The estimated measure at the thresholds in force, with its interval. */
     public Interval currentLoss() {
         return loss(level);
     }

@@ -150,7 +150,7 @@ class AuditCoverageIT {
         return frames;
     }
 
-    private static Image darker(Image image) {
+    static Image darker(Image image) {
         byte[] pixels = image.pixels().clone();
         for (int i = 0; i < pixels.length; i++) {
             pixels[i] = (byte) Math.round((pixels[i] & 0xff) * 0.35);

@@ -29,10 +29,10 @@ class ThresholdControlTest {
             boolean audited = exits && random.nextDouble() < AUDIT;
             List<ThresholdControl.Verdict> verdicts = List.of(new ThresholdControl.Verdict(0, confidence, early));
             if (exits) {
-                control.observe(verdicts, audited ? Integer.valueOf(0) : null, AUDIT);
+                control.observe(verdicts, audited ? Integer.valueOf(0) : null, AUDIT, null);
                 lostLate += f > frames / 2 && differs ? 1 : 0;
             } else {
-                control.observe(List.of(new ThresholdControl.Verdict(0, confidence, early), new ThresholdControl.Verdict(1, 1, 0)), 0, 1);
+                control.observe(List.of(new ThresholdControl.Verdict(0, confidence, early), new ThresholdControl.Verdict(1, 1, 0)), 0, 1, null);
             }
             if (f % 100 == 0) {
                 control.decide();
@@ -44,7 +44,7 @@ class ThresholdControlTest {
     @Test
     void aStreamWithinItsBudgetKeepsCalibrationsThresholds() {
         for (long seed = 1; seed <= 20; seed++) {
-            ThresholdControl control = new ThresholdControl(0.02, CALIBRATED, 10_000);
+            ThresholdControl control = new ThresholdControl(ThresholdControl.Measure.DISAGREEMENT, 0.02, CALIBRATED, 10_000);
             double loss = run(control, 0.02, 10_000, seed);
             assertThat(control.changes(0)).as("seed %d: changes with a loss of %.4f", seed, loss).isZero();
             assertThat(control.threshold(0)).isEqualTo(0.5);
@@ -55,22 +55,22 @@ class ThresholdControlTest {
     @Test
     void aStreamOverItsBudgetRaisesTheThresholdUntilTheLossFitsAndSaysSo() {
         // Loss at calibration's threshold: 20% of frames exit between 0.5 and 0.7 and 30% of those differ: 6.3 points.
-        ThresholdControl control = new ThresholdControl(0.02, CALIBRATED, 10_000);
+        ThresholdControl control = new ThresholdControl(ThresholdControl.Measure.DISAGREEMENT, 0.02, CALIBRATED, 10_000);
         double lateLoss = run(control, 0.30, 10_000, 7);
         assertThat(control.threshold(0)).as("raised to near 0.7, where the disagreeing exits end").isBetween(0.6, 0.75);
         assertThat(control.changes(0)).isPositive();
         assertThat(lateLoss).as("loss over the second half").isLessThanOrEqualTo(0.03);
         assertThat(control.currentLoss().estimate()).isLessThan(0.063);
-        ThresholdControl copy = ThresholdControl.restore(0.02, CALIBRATED, 10_000, control.state());
+        ThresholdControl copy = ThresholdControl.restore(ThresholdControl.Measure.DISAGREEMENT, 0.02, CALIBRATED, 10_000, control.state());
         assertThat(copy.threshold(0)).isEqualTo(control.threshold(0));
         assertThat(copy.currentLoss()).isEqualTo(control.currentLoss());
-        assertThatThrownBy(() -> ThresholdControl.restore(0.02, Arrays.asList(0.5, 0.6, null), 10_000, control.state()))
+        assertThatThrownBy(() -> ThresholdControl.restore(ThresholdControl.Measure.DISAGREEMENT, 0.02, Arrays.asList(0.5, 0.6, null), 10_000, control.state()))
                 .hasMessageContaining("another cascade");
     }
 
     @Test
     void aRaisedThresholdComesDownWhenTheStreamReturnsWithinBudget() {
-        ThresholdControl control = new ThresholdControl(0.02, CALIBRATED, 20_000);
+        ThresholdControl control = new ThresholdControl(ThresholdControl.Measure.DISAGREEMENT, 0.02, CALIBRATED, 20_000);
         run(control, 0.30, 5000, 3);
         double raised = control.threshold(0);
         assertThat(raised).isGreaterThan(0.5);
