@@ -44,19 +44,9 @@ class QueryLifecycleIT {
              AutoCloseable follow = queries.followProgress(progress::add)) {
             queries.send(QueryCommand.newBuilder().setQueryId("q-abort").setAction(QueryAction.START).setExpectedFrames(1_000_000L)
                     .setIssuedTime(Instant.now()).build());
-            AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Long> producerStopped = new AtomicReference<>();
-            CompletableFuture<ProducerRun.Result> producer = CompletableFuture.supplyAsync(() -> {
-                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
-                     AutoCloseable watch = queries.onEnd("q-abort", action -> stop.set(true))) {
-                    ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource("cam-a", 32, 32, 0)), publisher, 300,
-                            "q-abort", stop, n -> { });
-                    producerStopped.set(System.nanoTime());
-                    return result;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<ProducerRun.Result> producer = produceUntilEnded(cluster, topics, queries, "q-abort", "cam-a",
+                    new AtomicReference<>(), producerStopped);
             progress.await(p -> p.getFramesSeen() > 100, Duration.ofSeconds(60));
 
             long abortedAt = System.nanoTime();
@@ -95,21 +85,8 @@ class QueryLifecycleIT {
                     .setTargetClass("automobile").setPrecisionShare(0.10).setIssuedTime(Instant.now()).build());
             AtomicReference<QueryAction> ended = new AtomicReference<>();
             AtomicReference<Long> producerStopped = new AtomicReference<>();
-            CompletableFuture<ProducerRun.Result> producer = CompletableFuture.supplyAsync(() -> {
-                AtomicBoolean stop = new AtomicBoolean();
-                try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
-                     AutoCloseable watch = queries.onEnd("q-precise", action -> {
-                         ended.set(action);
-                         stop.set(true);
-                     })) {
-                    ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource("cam-p", 32, 32, 0)), publisher, 300,
-                            "q-precise", stop, n -> { });
-                    producerStopped.set(System.nanoTime());
-                    return result;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            CompletableFuture<ProducerRun.Result> producer = produceUntilEnded(cluster, topics, queries, "q-precise", "cam-p", ended,
+                    producerStopped);
             Progress done = progress.await(p -> p.getState() != QueryState.RUNNING, Duration.ofSeconds(90));
             long finalAt = progress.arrivalOf(done);
             ProducerRun.Result sent = producer.get(10, TimeUnit.SECONDS);
@@ -163,6 +140,31 @@ class QueryLifecycleIT {
         }
         assertThat(deadLettered).as("records on " + topics.rawDeadLetters()).hasSize(1);
         assertThat(deadLettered.get(0)).isEqualTo(garbage);
+    }
+
+    /**
+     * A camera sending synthetic frames of {@code queryId} at 300 frames/s until the query is ended
+     * (aborted or stopped at its precision), as {@code produce --query} does; {@code ended} gets the
+     * command's action and {@code stoppedAt} the moment it stopped.
+     */
+    private static CompletableFuture<ProducerRun.Result> produceUntilEnded(ClusterConfig cluster, Topics topics, QueryClient queries,
+                                                                          String queryId, String camera, AtomicReference<QueryAction> ended,
+                                                                          AtomicReference<Long> stoppedAt) {
+        return CompletableFuture.supplyAsync(() -> {
+            AtomicBoolean stop = new AtomicBoolean();
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 8, Duration.ofMillis(20));
+                 AutoCloseable watch = queries.onEnd(queryId, action -> {
+                     ended.set(action);
+                     stop.set(true);
+                 })) {
+                ProducerRun.Result result = ProducerRun.run(List.of(new SyntheticSource(camera, 32, 32, 0)), publisher, 300, queryId, stop,
+                        n -> { });
+                stoppedAt.set(System.nanoTime());
+                return result;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static ClusterConfig cluster(PlatformConfig platform, String prefix, Path dir) {

@@ -7,8 +7,6 @@ import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.cascade.runtime.StageDecision;
-import io.sieve.images.Cifar10;
-import io.sieve.images.DataException;
 import io.sieve.images.Image;
 import io.sieve.images.LabelledImages;
 import java.nio.file.Files;
@@ -17,7 +15,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -48,12 +45,8 @@ class AuditCoverageIT {
 
     @BeforeAll
     static void data() {
-        home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
-        try {
-            test = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())));
-        } catch (DataException e) {
-            Assumptions.abort("skipped: " + e.getMessage());
-        }
+        home = CoverageCheck.home();
+        test = CoverageCheck.testBatchOrSkip();
     }
 
     @Test

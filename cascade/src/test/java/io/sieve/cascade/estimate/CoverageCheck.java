@@ -17,6 +17,21 @@ public final class CoverageCheck {
     public record Decision(int stage, double confidence, int label, int truth) {
     }
 
+    /** The repository root, where models/ and the data locations are found. */
+    public static java.nio.file.Path home() {
+        return java.nio.file.Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
+    }
+
+    /** The CIFAR-10 test batch, or the test skipped (not failed) saying where it was looked for. */
+    public static io.sieve.images.LabelledImages testBatchOrSkip() {
+        try {
+            return io.sieve.images.Cifar10.test(io.sieve.images.Cifar10.locate(io.sieve.images.Cifar10.defaultLocations(home(), System.getenv())));
+        } catch (io.sieve.images.DataException e) {
+            org.junit.jupiter.api.Assumptions.abort("skipped: " + e.getMessage());
+            throw new AssertionError("unreachable");
+        }
+    }
+
     /** The cascade's decision on every image, with its true label. */
     public static List<Decision> decisions(io.sieve.cascade.runtime.Cascade cascade, io.sieve.images.LabelledImages images) {
         List<Decision> decisions = new ArrayList<>(images.size());

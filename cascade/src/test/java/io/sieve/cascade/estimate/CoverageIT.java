@@ -2,15 +2,12 @@ package io.sieve.cascade.estimate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sieve.images.Cifar10;
-import io.sieve.images.DataException;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.runtime.Cascade;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -26,14 +23,8 @@ class CoverageIT {
 
     @Test
     void intervalsOnTheTestBatchCoverTheTruth() throws Exception {
-        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
-        LabelledImages test;
-        try {
-            test = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())));
-        } catch (DataException e) {
-            Assumptions.abort("skipped: " + e.getMessage());
-            return;
-        }
+        Path home = CoverageCheck.home();
+        LabelledImages test = CoverageCheck.testBatchOrSkip();
         Path cascadeFile = home.resolve("models/cascades/default.cascade.json");
         List<CoverageCheck.Decision> decisions;
         List<StageCalibration> calibration;

@@ -3,14 +3,11 @@ package io.sieve.cascade.estimate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.images.Cifar10;
-import io.sieve.images.DataException;
 import io.sieve.images.LabelledImages;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -31,14 +28,8 @@ class PrecisionStopIT {
 
     @Test
     void queriesStoppedAtTheirPrecisionCoverTheTruthAtTheirLevelAndSaveFrames() throws Exception {
-        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
-        LabelledImages test;
-        try {
-            test = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())));
-        } catch (DataException e) {
-            Assumptions.abort("skipped: " + e.getMessage());
-            return;
-        }
+        Path home = CoverageCheck.home();
+        LabelledImages test = CoverageCheck.testBatchOrSkip();
         record Request(String scope, PrecisionTarget target) {
         }
         StringBuilder table = new StringBuilder("""

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.runtime.Cascade;
-import io.sieve.images.Cifar10;
-import io.sieve.images.DataException;
 import io.sieve.images.Image;
 import io.sieve.images.LabelledImages;
 import java.nio.file.Files;
@@ -14,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -37,14 +34,8 @@ class ThresholdControlIT {
 
     @Test
     void selfCorrectionKeepsTheBudgetWhereCalibrationDoesNotAndCostsLittleWhereItDoes() throws Exception {
-        Path home = Path.of(System.getProperty("sieve.home", "..")).toAbsolutePath();
-        LabelledImages test;
-        try {
-            test = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())));
-        } catch (DataException e) {
-            Assumptions.abort("skipped: " + e.getMessage());
-            return;
-        }
+        Path home = CoverageCheck.home();
+        LabelledImages test = CoverageCheck.testBatchOrSkip();
         record Setting(String name, String cascade, UnaryOperator<Image> shift) {
         }
         StringBuilder table = new StringBuilder("""
