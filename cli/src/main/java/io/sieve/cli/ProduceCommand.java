@@ -1,6 +1,8 @@
 package io.sieve.cli;
 
 import io.sieve.images.Cifar10;
+import io.sieve.images.ImageFolder;
+import io.sieve.images.LabelledImages;
 import io.sieve.images.PixelEncoding;
 import io.sieve.client.Brokers;
 import io.sieve.client.ClusterConfig;
@@ -9,6 +11,7 @@ import io.sieve.producer.FrameSource;
 import io.sieve.producer.ListSource;
 import io.sieve.producer.ProducerRun;
 import io.sieve.producer.Sources;
+import io.sieve.producer.SceneSource;
 import io.sieve.producer.SyntheticSource;
 import io.sieve.producer.VideoSource;
 import io.sieve.schemas.QueryAction;
@@ -53,6 +56,11 @@ final class ProduceCommand implements Callable<Integer> {
 
         @Option(names = "--synthetic", description = "Synthetic cameras: a square drifting over a plain background.")
         boolean synthetic;
+
+        @Option(names = "--scene", paramLabel = "OBJECTS", description = "Scene cameras with known truth: labelled objects ('test' for "
+                + "CIFAR-10's test batch, or a folder of labelled images) come into a fixed camera's view, dwell 2-8 s and leave; every "
+                + "frame carries the label of what is in view. Deterministic for --scene-seed and the camera id.")
+        String scene;
     }
 
     @Option(names = "--camera", defaultValue = "camera-1", description = "Camera id, or the prefix of the ids with --cameras (default: ${DEFAULT-VALUE}).")
@@ -80,6 +88,9 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the query's random order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--scene-seed", defaultValue = "1", description = "With --scene: the seed of the scenes' timelines (default: ${DEFAULT-VALUE}).")
+    long sceneSeed;
+
     @Option(names = "--target", description = "With --query: the class the query counts (default: every class).")
     String target;
 
@@ -102,6 +113,8 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Mixin
     PrecisionOptions precision;
+
+    private LabelledImages sceneObjects;
 
     @Mixin
     BudgetOptions budget;
@@ -195,6 +208,14 @@ final class ProduceCommand implements Callable<Integer> {
         if (source.images != null) {
             return ordered(Sources.imageFolder(source.images, cameraId, frameSize.width(), frameSize.height(), cards.classes()));
         }
+        if (source.scene != null) {
+            if (query != null) {
+                throw new IllegalArgumentException("--query needs a source that can be replayed in random order (--cifar or --images); "
+                        + "scene cameras are live cameras");
+            }
+            return new SceneSource(cameraId, sceneObjects(), frameSize.width(), frameSize.height(), fps > 0 ? fps : SCENE_DEFAULT_FPS,
+                    sceneSeed, limit != null ? limit : 0);
+        }
         if (source.video != null) {
             if (query != null) {
                 throw new IllegalArgumentException("--query needs a source that can be replayed in random order (--cifar or --images)");
@@ -202,6 +223,20 @@ final class ProduceCommand implements Callable<Integer> {
             return new VideoSource(source.video, cameraId, frameSize.width(), frameSize.height(), sampleFps);
         }
         return new SyntheticSource(cameraId, frameSize.width(), frameSize.height(), limit != null ? limit : 1000);
+    }
+
+    /** The timeline rate of scene cameras sent as fast as possible: a typical camera's. */
+    static final double SCENE_DEFAULT_FPS = 12.5;
+
+    /** What scene cameras show, read once for all of them, in the cascade's classes. */
+    private LabelledImages sceneObjects() {
+        if (sceneObjects == null) {
+            LabelledImages objects = "test".equals(source.scene)
+                    ? Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())))
+                    : ImageFolder.read(Path.of(source.scene), frameSize.width(), frameSize.height());
+            sceneObjects = objects.inClassesOf(cards.classes(), "the cascade " + cascade.getFileName());
+        }
+        return sceneObjects;
     }
 
     static PixelEncoding pixelEncoding(EncodingChoice choice, FrameSize size) {

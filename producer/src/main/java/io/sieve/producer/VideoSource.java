@@ -51,17 +51,23 @@ public final class VideoSource implements FrameSource {
         frames = new DataInputStream(ffmpeg.getInputStream());
     }
 
-    static void requireFfmpeg() {
+    /** Whether ffmpeg runs here, which video input needs. */
+    public static boolean ffmpegAvailable() {
         try {
             Process p = new ProcessBuilder("ffmpeg", "-version").redirectErrorStream(true).start();
             p.getInputStream().transferTo(java.io.OutputStream.nullOutputStream());
-            if (p.waitFor() == 0) {
-                return;
-            }
+            return p.waitFor() == 0;
         } catch (IOException e) {
-            // Not installed: fall through to the explanation.
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    static void requireFfmpeg() {
+        if (ffmpegAvailable()) {
+            return;
         }
         throw new SourceException("video input needs ffmpeg, which is not installed (or not on the PATH); "
                 + "on Debian or Ubuntu: sudo apt-get install ffmpeg");
