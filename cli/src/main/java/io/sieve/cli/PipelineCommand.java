@@ -51,6 +51,10 @@ final class PipelineCommand implements Callable<Integer> {
             description = "Accuracy budgets to calibrate the cascade at (default: ${DEFAULT-VALUE}).")
     List<Double> eps;
 
+    @Option(names = "--runs", defaultValue = "3", description = "Rounds over every configuration, interleaved so that the machine's "
+            + "drift hits all alike; the report quotes medians with their range (default: ${DEFAULT-VALUE}).")
+    int runs;
+
     @Option(names = "--frames", defaultValue = "10000", description = "Test frames per configuration (default: ${DEFAULT-VALUE}).")
     int frames;
 
@@ -101,12 +105,28 @@ final class PipelineCommand implements Callable<Integer> {
     @Mixin
     ModelOptions options;
 
-    /** One benchmarked configuration: what runs, and both measurements. */
-    record Row(String key, String label, Path cascadeFile, PipelineBenchmark.InProcess inProcess, PipelineBenchmark.ThroughKafka kafka) {
+    /** One benchmarked configuration: what runs, and both measurements of every round. */
+    record Row(String key, String label, Path cascadeFile, List<PipelineBenchmark.InProcess> inProcess,
+               List<PipelineBenchmark.ThroughKafka> kafka) {
+        Row(String key, String label, Path cascadeFile) {
+            this(key, label, cascadeFile, new ArrayList<>(), new ArrayList<>());
+        }
+
+        /** Round {@code r}'s Kafka throughput over its in-process throughput. */
+        double kafkaShare(int r) {
+            return kafka.get(r).framesPerSecond() / inProcess.get(r).framesPerSecond();
+        }
+    }
+
+    /** The machine's one-minute load average before and after one round. */
+    record Load(double before, double after) {
     }
 
     @Override
     public Integer call() throws Exception {
+        if (runs < 1) {
+            throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
+        }
         if (frames < 1000) {
             throw new IllegalArgumentException("--frames must be at least 1000 for stable rates, got " + frames);
         }
@@ -127,12 +147,12 @@ final class PipelineCommand implements Callable<Integer> {
         String cheap = scores.get(0).name();
         String expensive = scores.get(scores.size() - 1).name();
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("expensive", expensive + " alone", singleModel(expensive, cards.get(cards.size() - 1), definition), null, null));
-        rows.add(new Row("cheap", cheap + " alone", singleModel(cheap, cards.get(0), definition), null, null));
+        rows.add(new Row("expensive", expensive + " alone", singleModel(expensive, cards.get(cards.size() - 1), definition)));
+        rows.add(new Row("cheap", cheap + " alone", singleModel(cheap, cards.get(0), definition)));
         for (double e : eps) {
             String percent = Double.toString(100 * e).replaceAll("\\.0$", "");
             rows.add(new Row("eps-" + percent, "cascade, eps = " + percent + "%",
-                    calibrated("eps-" + percent, e, scores, cards, validation.labels(), data.provenance(), definition), null, null));
+                    calibrated("eps-" + percent, e, scores, cards, validation.labels(), data.provenance(), definition)));
         }
         double modelLimit = modelStageLimit(cards.get(cards.size() - 1), test);
 
@@ -140,6 +160,7 @@ final class PipelineCommand implements Callable<Integer> {
                 : new PlatformConfig(SieveHome.path().resolve(".sieve/bench-" + brokers + "-brokers"), PlatformConfig.LOOPBACK, 19092, 19093,
                         18081, PlatformConfig.defaultRegistryRunner(SieveHome.path()), brokers);
         EmbeddedPlatform platform = new EmbeddedPlatform(platformConfig);
+        List<Load> loads = new ArrayList<>();
         boolean startedPlatform = false;
         if (!platform.status().stream().allMatch(EmbeddedPlatform.ComponentStatus::answering)) {
             System.out.println("Starting Kafka and the schema registry ...");
@@ -155,33 +176,69 @@ final class PipelineCommand implements Callable<Integer> {
             for (var setting : kafkaSettings == null ? Map.<String, String>of().entrySet() : kafkaSettings.entrySet()) {
                 cluster = cluster.withClientProperty(setting.getKey(), setting.getValue());
             }
-            PipelineBenchmark bench = new PipelineBenchmark(cluster, settings, runId);
-            for (int i = 0; i < rows.size(); i++) {
-                Row row = rows.get(i);
-                PipelineBenchmark.InProcess local;
-                try (ProgressBar bar = ProgressBars.bar(row.label() + ", in-process", test.size(), "frames")) {
-                    local = bench.inProcess(row.cascadeFile(), test, expensive, bar::stepBy);
+            for (int round = 0; round < runs; round++) {
+                // Each round has its own topics and application ids: no round reads another's frames or state.
+                PipelineBenchmark bench = new PipelineBenchmark(cluster, settings, runId + "-" + (round + 1));
+                double before = loadAverage();
+                for (Row row : rows) {
+                    String what = row.label() + (runs > 1 ? " (round " + (round + 1) + "/" + runs + ")" : "");
+                    PipelineBenchmark.InProcess local;
+                    try (ProgressBar bar = ProgressBars.bar(what + ", in-process", test.size(), "frames")) {
+                        local = bench.inProcess(row.cascadeFile(), test, expensive, bar::stepBy);
+                    }
+                    PipelineBenchmark.ThroughKafka kafka;
+                    try (ProgressBar bar = ProgressBars.bar(what + ", through Kafka", test.size(), "frames")) {
+                        kafka = bench.throughKafka(row.key(), row.cascadeFile(), test, expensive, bar::stepBy);
+                    }
+                    row.inProcess().add(local);
+                    row.kafka().add(kafka);
+                    System.out.printf(Locale.ROOT, "%-40s in-process %7.0f frames/s, Kafka %7.0f frames/s (%.0f%%), p50 %.0f ms, p99 %.0f ms"
+                                    + " (to the decision: p50 %.0f, p99 %.0f ms; stream thread busy %.0f%% at that load)%n",
+                            what, local.framesPerSecond(), kafka.framesPerSecond(), 100 * kafka.framesPerSecond() / local.framesPerSecond(),
+                            kafka.p50Millis(), kafka.p99Millis(), kafka.decisionP50Millis(), kafka.decisionP99Millis(), 100 * kafka.threadBusy());
                 }
-                PipelineBenchmark.ThroughKafka kafka;
-                try (ProgressBar bar = ProgressBars.bar(row.label() + ", through Kafka", test.size(), "frames")) {
-                    kafka = bench.throughKafka(row.key(), row.cascadeFile(), test, expensive, bar::stepBy);
-                }
-                rows.set(i, new Row(row.key(), row.label(), row.cascadeFile(), local, kafka));
-                System.out.printf(Locale.ROOT, "%-24s in-process %7.0f frames/s, Kafka %7.0f frames/s (%.0f%%), p50 %.0f ms, p99 %.0f ms"
-                                + " (to the decision: p50 %.0f, p99 %.0f ms; stream thread busy %.0f%% at that load)%n",
-                        row.label(), local.framesPerSecond(), kafka.framesPerSecond(), 100 * kafka.framesPerSecond() / local.framesPerSecond(),
-                        kafka.p50Millis(), kafka.p99Millis(), kafka.decisionP50Millis(), kafka.decisionP99Millis(), 100 * kafka.threadBusy());
+                loads.add(new Load(before, loadAverage()));
+                System.out.printf(Locale.ROOT, "round %d/%d: load average %.2f before, %.2f after%n", round + 1, runs, before,
+                        loads.get(round).after());
             }
         } finally {
             if (startedPlatform) {
                 platform.stop();
             }
         }
-        String table = markdown(rows, expensive, modelLimit, test.size());
+        String table = markdown(rows, loads, expensive, modelLimit, test.size());
         System.out.println();
         System.out.println(table);
-        write(rows, table, modelLimit);
+        write(rows, loads, table, modelLimit);
         return 0;
+    }
+
+    /** The one-minute load average (all processes of the machine), or NaN where the platform does not tell. */
+    private static double loadAverage() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return load < 0 ? Double.NaN : load;
+    }
+
+    /** The median of the values (the mean of the middle two for an even count). */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** "median [lowest-highest]" of the values in {@code format}, or the one value for a single round. */
+    static String medianRange(double[] values, String format) {
+        if (values.length == 1) {
+            return String.format(Locale.ROOT, format, values[0]);
+        }
+        double low = java.util.Arrays.stream(values).min().orElseThrow();
+        double high = java.util.Arrays.stream(values).max().orElseThrow();
+        return String.format(Locale.ROOT, format + " [" + format + "-" + format + "]", median(values), low, high);
+    }
+
+    private static double[] of(Row row, java.util.function.IntToDoubleFunction perRound) {
+        return java.util.stream.IntStream.range(0, row.kafka().size()).mapToDouble(perRound).toArray();
     }
 
     private Path singleModel(String name, Path card, CascadeDefinition template) throws IOException {
@@ -213,9 +270,12 @@ final class PipelineCommand implements Callable<Integer> {
         }
     }
 
-    private String markdown(List<Row> rows, String expensive, double modelLimit, int n) {
+    private String markdown(List<Row> rows, List<Load> loads, String expensive, double modelLimit, int n) {
         Row expensiveRow = rows.get(0);
         StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "%d round(s) over every configuration, interleaved; %s: median [lowest-highest] of the rounds. "
+                        + "Load average (1 min) before and after each round: %s.%n%n", runs, runs > 1 ? "figures" : "one round, so single values",
+                String.join("; ", loads.stream().map(l -> String.format(Locale.ROOT, "%.2f-%.2f", l.before(), l.after())).toList())));
         md.append(String.format(Locale.ROOT, "%d test frames per configuration; %d frames per record (and per in-process batch); "
                         + "%d ONNX Runtime intra-op thread(s); %d camera(s) on %d partitions, %d Kafka Streams thread(s); latency at %.0f%% of each configuration's Kafka throughput for %.0f s, "
                         + "records of at most %d frames or %d ms; Kafka Streams settings: %s. %s machine: %d processors.%n%n",
@@ -225,42 +285,51 @@ final class PipelineCommand implements Callable<Integer> {
                 + "Kafka / in-process | speedup vs ").append(expensive).append(" (Kafka) | p50 latency (ms) | p99 latency (ms) |\n");
         md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Row row : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %,d | %,d | %,.0f | %,.0f | %.0f%% | %.2fx | %.0f | %.0f |%n", row.label(),
-                    100 * row.kafka().accuracy(), row.kafka().expensiveCalls(), row.kafka().auditCalls(), row.inProcess().framesPerSecond(),
-                    row.kafka().framesPerSecond(), 100 * row.kafka().framesPerSecond() / row.inProcess().framesPerSecond(),
-                    row.kafka().framesPerSecond() / expensiveRow.kafka().framesPerSecond(), row.kafka().p50Millis(), row.kafka().p99Millis()));
+            md.append(String.format(Locale.ROOT, "| %s | %.2f%% | %,.0f | %,.0f | %s | %s | %s | %s | %s | %s |%n", row.label(),
+                    100 * median(of(row, r -> row.kafka().get(r).accuracy())), median(of(row, r -> row.kafka().get(r).expensiveCalls())),
+                    median(of(row, r -> row.kafka().get(r).auditCalls())),
+                    medianRange(of(row, r -> row.inProcess().get(r).framesPerSecond()), "%,.0f"),
+                    medianRange(of(row, r -> row.kafka().get(r).framesPerSecond()), "%,.0f"),
+                    medianRange(of(row, r -> 100 * row.kafkaShare(r)), "%.0f%%"),
+                    medianRange(of(row, r -> row.kafka().get(r).framesPerSecond() / expensiveRow.kafka().get(r).framesPerSecond()), "%.2fx"),
+                    medianRange(of(row, r -> row.kafka().get(r).p50Millis()), "%.0f"),
+                    medianRange(of(row, r -> row.kafka().get(r).p99Millis()), "%.0f")));
         }
-        md.append(String.format(Locale.ROOT, "%n%s model stage alone, batches of %d: %,.0f frames/s; the %s-only pipeline reaches %.0f%% of it.%n",
-                expensive, framesPerRecord, modelLimit, expensive, 100 * expensiveRow.kafka().framesPerSecond() / modelLimit));
+        md.append(String.format(Locale.ROOT, "%n%s model stage alone, batches of %d: %,.0f frames/s; the %s-only pipeline reaches %s of it.%n",
+                expensive, framesPerRecord, modelLimit, expensive,
+                medianRange(of(expensiveRow, r -> 100 * expensiveRow.kafka().get(r).framesPerSecond() / modelLimit), "%.0f%%")));
         return md.toString();
     }
 
-    private void write(List<Row> rows, String table, double modelLimit) throws IOException {
+    private void write(List<Row> rows, List<Load> loads, String table, double modelLimit) throws IOException {
         Files.writeString(out.resolve("pipeline.md"), "# `./sieve bench pipeline`\n\n" + table);
         List<Map<String, Object>> json = new ArrayList<>();
         for (Row row : rows) {
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("configuration", row.label());
             entry.put("cascade", out.relativize(row.cascadeFile()).toString());
-            entry.put("in_process", row.inProcess());
-            entry.put("kafka", row.kafka());
+            entry.put("in_process_rounds", row.inProcess());
+            entry.put("kafka_rounds", row.kafka());
             json.add(entry);
         }
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("pipeline.json").toFile(),
-                Map.of("model_stage_limit_fps", modelLimit, "frames_per_record", framesPerRecord, "rows", json));
+                Map.of("model_stage_limit_fps", modelLimit, "frames_per_record", framesPerRecord, "rounds", runs, "load_averages", loads,
+                        "rows", json));
 
         List<String> labels = rows.stream().map(Row::label).toList();
-        CategoryChart throughput = new CategoryChartBuilder().width(900).height(450).title("Frames per second (higher is better)")
+        CategoryChart throughput = new CategoryChartBuilder().width(900).height(450)
+                .title("Frames per second, median of " + runs + " round(s) (higher is better)")
                 .yAxisTitle("frames/s").build();
         throughput.getStyler().setXAxisLabelRotation(15);
-        throughput.addSeries("in-process", labels, rows.stream().map(r -> (Number) r.inProcess().framesPerSecond()).toList());
-        throughput.addSeries("through Kafka", labels, rows.stream().map(r -> (Number) r.kafka().framesPerSecond()).toList());
+        throughput.addSeries("in-process", labels, rows.stream().map(r -> (Number) median(of(r, k -> r.inProcess().get(k).framesPerSecond()))).toList());
+        throughput.addSeries("through Kafka", labels, rows.stream().map(r -> (Number) median(of(r, k -> r.kafka().get(k).framesPerSecond()))).toList());
         BitmapEncoder.saveBitmap(throughput, out.resolve("throughput.png").toString(), BitmapEncoder.BitmapFormat.PNG);
         CategoryChart latency = new CategoryChartBuilder().width(900).height(450)
-                .title(String.format(Locale.ROOT, "Capture-to-prediction latency at %.0f%% load (ms)", 100 * latencyLoad)).yAxisTitle("ms").build();
+                .title(String.format(Locale.ROOT, "Capture-to-prediction latency at %.0f%% load (ms), median of %d round(s)", 100 * latencyLoad, runs))
+                .yAxisTitle("ms").build();
         latency.getStyler().setXAxisLabelRotation(15);
-        latency.addSeries("p50", labels, rows.stream().map(r -> (Number) r.kafka().p50Millis()).toList());
-        latency.addSeries("p99", labels, rows.stream().map(r -> (Number) r.kafka().p99Millis()).toList());
+        latency.addSeries("p50", labels, rows.stream().map(r -> (Number) median(of(r, k -> r.kafka().get(k).p50Millis()))).toList());
+        latency.addSeries("p99", labels, rows.stream().map(r -> (Number) median(of(r, k -> r.kafka().get(k).p99Millis()))).toList());
         BitmapEncoder.saveBitmap(latency, out.resolve("latency.png").toString(), BitmapEncoder.BitmapFormat.PNG);
         System.out.println("Wrote " + out.resolve("pipeline.md") + ", pipeline.json, throughput.png and latency.png");
 
