@@ -43,8 +43,9 @@ public final class CascadeTopology {
     public static final String QUERY_STATES_STORE = "query-states-store";
     public static final String AGGREGATES_STORE = "query-aggregates";
 
-    /** How this instance aggregates predictions into query progress. */
     /**
+     * How this instance aggregates predictions into query progress.
+     *
      * @param lossBudget         the cascade's accuracy-loss budget, which self-correcting thresholds keep (null: none recorded)
      * @param lowestExits        per stage, calibration's lowest exit confidence (null for the last)
      * @param selfCorrectDefault whether a query that does not say corrects its thresholds
@@ -198,9 +199,11 @@ public final class CascadeTopology {
                 .split(Named.as("answer-"));
         answers.branch((k, v) -> v instanceof Progress, Branched.withConsumer(p -> p.mapValues(v -> (Progress) v, Named.as("progress-record"))
                 .to(progress.name(), Produced.with(progress.keySerde(), progress.valueSerde()).withName("to-progress")), "progress"));
-        // A query stopped at its precision: its STOP goes where commands go, so that producers and stages see it as an abort.
-        answers.branch((k, v) -> v instanceof QueryCommand, Branched.withConsumer(c -> c.mapValues(v -> (QueryCommand) v, Named.as("stop-command"))
-                .to(queries.name(), Produced.with(queries.keySerde(), queries.valueSerde()).withName("to-queries")), "stop"));
+        // The aggregator's own commands (a STOP at a query's precision, its corrected thresholds) go where commands go,
+        // so that producers and stages act on them as on a user's.
+        answers.branch((k, v) -> v instanceof QueryCommand, Branched.withConsumer(c -> c.mapValues(v -> (QueryCommand) v,
+                Named.as("aggregator-command")).to(queries.name(), Produced.with(queries.keySerde(), queries.valueSerde())
+                .withName("to-queries")), "command"));
         answers.noDefaultBranch();
     }
 }

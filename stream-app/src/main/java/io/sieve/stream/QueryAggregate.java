@@ -39,13 +39,10 @@ final class QueryAggregate {
     Long expected;
     String targetClass;
     boolean live;
-    /** The query's requested precision (null: none), as its command gave it. */
-    Double precisionShare;
-    Double precisionCount;
-    double precisionLevel = 0.95;
-    /** The query's request on self-correcting thresholds (null: Sieve's default). */
-    Boolean selfCorrect;
-    /** The query's latest start command (null before it came), which the aggregator's own commands carry on. */
+    /**
+     * The query's latest start command (null before it came): its precision and self-correction
+     * requests, and what the aggregator's own commands carry on.
+     */
     QueryCommand command;
     /** The query's self-correcting thresholds, once it has any (see {@link #thresholdControl}). */
     ThresholdControl thresholds;
@@ -93,6 +90,10 @@ final class QueryAggregate {
      * query with a recorded loss budget and a stage before the last that can exit.
      */
     String thresholdControlRefusal(CascadeTopology.Aggregation aggregation) {
+        if (command == null) {
+            return "the query's start command has not arrived";
+        }
+        Boolean selfCorrect = command.getSelfCorrect();
         if (!(selfCorrect != null ? selfCorrect : aggregation.selfCorrectDefault())) {
             return "self-correcting thresholds are off for this query";
         }
@@ -172,8 +173,7 @@ final class QueryAggregate {
             controlState = new ThresholdControlState(ThresholdMeasure.valueOf(thresholds.measure().name()), thresholds.budget(), c.frames(), nestedDoubles(c.disagreement()), nestedDoubles(c.variance()),
                     Arrays.stream(c.level()).boxed().toList(), boxed(c.changes()), List.copyOf(thresholdChanges));
         }
-        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, precisionShare, precisionCount, precisionLevel,
-                selfCorrect, command, finalState, seen, firstDecidedMillis,
+        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, command, finalState, seen, firstDecidedMillis,
                 lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros), series(a), estimateState, auditState,
                 driftState, controlState);
         try {
@@ -250,10 +250,6 @@ final class QueryAggregate {
         agg.expected = state.getExpectedFrames();
         agg.targetClass = state.getTargetClass();
         agg.live = state.getLive();
-        agg.precisionShare = state.getPrecisionShare();
-        agg.precisionCount = state.getPrecisionCount();
-        agg.precisionLevel = state.getPrecisionLevel();
-        agg.selfCorrect = state.getSelfCorrect();
         agg.command = state.getCommand();
         ThresholdControlState c = state.getThresholdControl();
         if (c != null) {
@@ -287,10 +283,6 @@ final class QueryAggregate {
         expected = command.getExpectedFrames();
         targetClass = command.getTargetClass();
         live = command.getMode() == QueryMode.LIVE;
-        precisionShare = command.getPrecisionShare();
-        precisionCount = command.getPrecisionCount();
-        precisionLevel = command.getPrecisionLevel();
-        selfCorrect = command.getSelfCorrect();
         if (command.getAction() == io.sieve.schemas.QueryAction.START) {
             this.command = command;
         }
@@ -303,9 +295,10 @@ final class QueryAggregate {
             precisionRead = true;
             precisionTarget = null;
             precisionRefusal = null;
-            if (precisionShare != null || precisionCount != null) {
+            if (command != null && (command.getPrecisionShare() != null || command.getPrecisionCount() != null)) {
                 try {
-                    precisionTarget = new PrecisionTarget(precisionShare, precisionCount, precisionLevel, expected);
+                    precisionTarget = new PrecisionTarget(command.getPrecisionShare(), command.getPrecisionCount(),
+                            command.getPrecisionLevel(), expected);
                 } catch (IllegalArgumentException e) {
                     precisionRefusal = e.getMessage();
                 }

@@ -19,7 +19,6 @@ import io.sieve.schemas.Prediction;
 import io.sieve.schemas.Progress;
 import io.sieve.schemas.QueryAction;
 import io.sieve.schemas.QueryCommand;
-import io.sieve.schemas.QueryMode;
 import io.sieve.schemas.QueryState;
 import io.sieve.schemas.StageProgress;
 import io.sieve.schemas.StageResult;
@@ -130,7 +129,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             count(agg, p);
             if (precisionReached(agg)) {
                 finish(queryId, agg, QueryState.DONE_AT_PRECISION);
-                context().forward(new Record<>(queryId, stopCommand(queryId, agg), clock.millis()));
+                context().forward(new Record<>(queryId, stopCommand(agg), clock.millis()));
                 return;
             }
         }
@@ -246,17 +245,16 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
     }
 
     /** The command that stops the query's producer and stages, as an abort would. */
-    private QueryCommand stopCommand(String queryId, QueryAggregate agg) {
-        return startedAs(queryId, agg).setAction(QueryAction.STOP).setIssuedTime(clock.instant()).build();
+    private QueryCommand stopCommand(QueryAggregate agg) {
+        return startedAs(agg).setAction(QueryAction.STOP).setIssuedTime(clock.instant()).build();
     }
 
-    /** The query's start command as it came, for the aggregator's own commands to carry on. */
-    private QueryCommand.Builder startedAs(String queryId, QueryAggregate agg) {
-        return agg.command != null ? QueryCommand.newBuilder(agg.command)
-                : QueryCommand.newBuilder().setQueryId(queryId).setAction(QueryAction.START)
-                        .setMode(agg.live ? QueryMode.LIVE : QueryMode.RETROSPECTIVE).setTargetClass(agg.targetClass)
-                        .setExpectedFrames(agg.expected).setPrecisionShare(agg.precisionShare).setPrecisionCount(agg.precisionCount)
-                        .setPrecisionLevel(agg.precisionLevel).setSelfCorrect(agg.selfCorrect).setIssuedTime(clock.instant());
+    /**
+     * The query's start command as it came, for the aggregator's own commands to carry on; there is
+     * one, as only a start command asks for a precision or lets thresholds be corrected.
+     */
+    private static QueryCommand.Builder startedAs(QueryAggregate agg) {
+        return QueryCommand.newBuilder(agg.command);
     }
 
     private void finish(String queryId, QueryAggregate agg, QueryState state) {
@@ -308,7 +306,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             double t = control.threshold(s);
             thresholds.add(Double.isNaN(t) || t == control.calibrated(s) ? null : t);
         }
-        context().forward(new Record<>(queryId, startedAs(queryId, agg).setStageThresholds(thresholds).setIssuedTime(clock.instant())
+        context().forward(new Record<>(queryId, startedAs(agg).setStageThresholds(thresholds).setIssuedTime(clock.instant())
                 .build(), clock.millis()));
         return true;
     }
@@ -433,8 +431,8 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
 
     /** What a precision query asked and how far it has come. */
     private PrecisionProgress precision(QueryAggregate agg) {
-        PrecisionProgress.Builder report = PrecisionProgress.newBuilder().setLevel(agg.precisionLevel)
-                .setRequestedShare(agg.precisionShare).setRequestedCount(agg.precisionCount)
+        PrecisionProgress.Builder report = PrecisionProgress.newBuilder().setLevel(agg.command.getPrecisionLevel())
+                .setRequestedShare(agg.command.getPrecisionShare()).setRequestedCount(agg.command.getPrecisionCount())
                 .setScope(agg.targetClass == null ? "every class's count" : "the count of " + agg.targetClass).setReached(false);
         PrecisionTarget target = agg.precision();
         if (target == null) {

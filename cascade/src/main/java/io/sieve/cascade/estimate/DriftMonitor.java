@@ -152,7 +152,6 @@ public final class DriftMonitor {
         return out;
     }
 
-    /** Whether any stage has a profile to test against. */
     /** Whether a check has raised an alarm (alarms stay raised): the calibration tables do not describe this stream. */
     public boolean alarmRaised() {
         for (long[] stage : alarmSince) {
@@ -165,6 +164,7 @@ public final class DriftMonitor {
         return false;
     }
 
+    /** Whether any stage has a profile to test against. */
     public boolean canCheck() {
         return profiles.stream().anyMatch(p -> p != null);
     }

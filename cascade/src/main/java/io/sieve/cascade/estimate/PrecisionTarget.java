@@ -73,14 +73,6 @@ public final class PrecisionTarget {
         return Math.max(MIN_DECISIONS, frames);
     }
 
-    public Double share() {
-        return share;
-    }
-
-    public Double count() {
-        return count;
-    }
-
     public double level() {
         return level;
     }
@@ -91,7 +83,7 @@ public final class PrecisionTarget {
     }
 
     /** How far an interval reaches from its estimate, on its wider side. */
-    public static double halfWidth(Interval interval) {
+    private static double halfWidth(Interval interval) {
         return Math.max(interval.estimate() - interval.low(), interval.high() - interval.estimate());
     }
 

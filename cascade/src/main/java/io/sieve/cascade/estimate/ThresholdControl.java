@@ -257,21 +257,12 @@ public final class ThresholdControl {
         return Double.isNaN(calibrated[stage]) ? Double.NaN : edge(stage, level[stage]);
     }
 
-    /** Whether any stage's threshold is above calibration's now. */
-    public boolean raised() {
-        return Arrays.stream(level).anyMatch(l -> l > 0);
-    }
-
     public long changes(int stage) {
         return changes[stage];
     }
 
     public double budget() {
         return budget;
-    }
-
-    public int stages() {
-        return calibrated.length;
     }
 
     /** Calibration's lowest exit confidence at {@code stage}; NaN for the last. */
