@@ -82,6 +82,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final DifferenceFilter filter;
     private final long eagerCommitMillis;
     private final double auditRate;
+    private final CarriedReferences carriedReferences = new CarriedReferences();
     private long lastEagerCommitMillis = Long.MIN_VALUE / 2;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
@@ -213,17 +214,43 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         if (frames.isEmpty()) {
             return;
         }
+        int n = frames.size();
         // A frame an earlier instance decided (and picked for the audit) only wants the last stage's label.
-        StageResult[] decidedEarlier = new StageResult[frames.size()];
-        for (int i = 0; i < frames.size(); i++) {
+        StageResult[] decidedEarlier = new StageResult[n];
+        for (int i = 0; i < n; i++) {
             decidedEarlier[i] = decidedBefore(frames.get(i));
         }
-        int[] references = references(frames, images, decidedEarlier, firstStage == 0 && filter.enabled());
-        CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[frames.size()];
-        double[] auditRates = new double[frames.size()];
-        for (int i = 0; i < frames.size(); i++) {
+        String camera = batch.getCameraId();
+        boolean filterHere = firstStage == 0 && filter.enabled();
+        CarriedReferences.Reference carried = carriedReferences.before(camera, frames.get(0).getSequence());
+        int[] references = references(frames, images, decidedEarlier, filterHere, carried);
+        List<Frame> unsure = new ArrayList<>();
+        // A frame that follows the camera's reference from an earlier record takes its result where this stage knows it,
+        // and otherwise goes on, without running a model, to the stage that decides the reference.
+        StageResult[] carriedResult = new StageResult[n];
+        boolean[] done = new boolean[n];
+        int carriedFollowers = 0;
+        for (int i = 0; i < n; i++) {
+            if (references[i] == DifferenceFilter.FOLLOWS_CARRIED) {
+                StageResult reference = carried.decision();
+                if (reference == null) {
+                    unsure.add(Frame.newBuilder(frames.get(i)).setFollows(carried.sequence()).build());
+                    done[i] = true;
+                } else {
+                    carriedResult[i] = new StageResult(FILTER_STAGE, FILTER_MODEL, reference.getLabel(), reference.getConfidence(), 0L, true);
+                    carriedFollowers++;
+                }
+            }
+        }
+        metrics.get(0).reused(carriedFollowers);
+        CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[n];
+        double[] auditRates = new double[n];
+        for (int i = 0; i < n; i++) {
             Frame frame = frames.get(i);
             QueryCommand query = queries.get(i);
+            if (done[i]) {
+                continue;
+            }
             if (decidedEarlier[i] != null) {
                 tasks[i] = CascadeRouter.FrameTask.AUDIT_ONLY;
                 auditRates[i] = frame.getAuditRate();
@@ -234,23 +261,40 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             auditRates[i] = earlyStageHere || references[i] != i ? auditRateOf(query) : 0;
             boolean picked = AuditCoin.picked(auditRates[i], query == null ? 0 : query.getSeed(), frame.getQueryId(),
                     frame.getCameraId(), frame.getSequence());
-            tasks[i] = picked ? CascadeRouter.FrameTask.DECIDE_AND_AUDIT : CascadeRouter.FrameTask.DECIDE;
-        }
-        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, references, tasks, exitFloors(queries));
-        for (CascadeRouter.StageRun run : routing.runs()) {
-            StageMetrics stageMetrics = metricsOf(run.stage().index());
-            stageMetrics.batch(run.frames(), run.exited(), run.audited(), run.microsPerFrame());
-            stageMetrics.reused(run.followersDecided());
-        }
-        List<Frame> unsure = new ArrayList<>();
-        for (int i = 0; i < frames.size(); i++) {
-            Frame frame = frames.get(i);
-            CascadeRouter.FrameRoute route = routing.frames().get(i);
-            List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
-            for (StageDecision d : route.trail()) {
-                trail.add(result(d));
+            if (carriedResult[i] != null && !picked) {
+                decided(record, frame, carriedResult[i], trailOf(frame, carriedResult[i], List.of()), auditRates[i], null);
+                done[i] = true;
+            } else if (carriedResult[i] != null) {
+                tasks[i] = CascadeRouter.FrameTask.AUDIT_ONLY;
+            } else {
+                tasks[i] = picked ? CascadeRouter.FrameTask.DECIDE_AND_AUDIT : CascadeRouter.FrameTask.DECIDE;
             }
-            StageResult deciding = decidedEarlier[i];
+        }
+        int[] routedFrames = java.util.stream.IntStream.range(0, n).filter(i -> !done[i]).toArray();
+        CascadeRouter.Routing routing = routedFrames.length == 0 ? null : routeThroughStages(routedFrames, images, references, tasks, queries);
+        if (routing != null) {
+            for (CascadeRouter.StageRun run : routing.runs()) {
+                StageMetrics stageMetrics = metricsOf(run.stage().index());
+                stageMetrics.batch(run.frames(), run.exited(), run.audited(), run.microsPerFrame());
+                stageMetrics.reused(run.followersDecided());
+            }
+        }
+        // What the camera's next record compares with or follows: the last frame of this one that was its own reference.
+        int nextReference = -1;
+        StageResult nextDecision = null;
+        boolean nextFailed = false;
+        for (int r = 0; r < routedFrames.length; r++) {
+            int i = routedFrames[r];
+            Frame frame = frames.get(i);
+            CascadeRouter.FrameRoute route = routing.frames().get(r);
+            StageResult deciding = decidedEarlier[i] != null ? decidedEarlier[i] : carriedResult[i];
+            List<StageResult> trail = trailOf(frame, carriedResult[i], route.trail());
+            boolean ownReference = references[i] == i && deciding == null;
+            if (ownReference && (nextReference < 0 || frame.getSequence() > frames.get(nextReference).getSequence())) {
+                nextReference = i;
+                nextFailed = route.failed();
+                nextDecision = route.decided() ? trail.get(trail.size() - 1) : null;
+            }
             if (route.failed()) {
                 CascadeStage failed = route.failure().stage();
                 reject(record, source, Rejection.ofFrame(failed.index(), "model failure", route.failure().reason(), frame));
@@ -276,8 +320,16 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 case NONE -> decided(record, frame, deciding, trail, rate, null);
             }
         }
-        routing.failure().ifPresent(failure -> LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(),
-                source.topic(), source.partition(), source.offset(), failure.reason()));
+        if (nextFailed) {
+            carriedReferences.forget(camera);
+        } else if (nextReference >= 0 && (filterHere || firstStage > 0)) {
+            carriedReferences.remember(camera, new CarriedReferences.Reference(frames.get(nextReference).getSequence(),
+                    filterHere ? images.get(nextReference) : null, nextDecision));
+        }
+        if (routing != null) {
+            routing.failure().ifPresent(failure -> LOG.error("stage {} failed on a batch from {}-{}@{}: {}", failure.stage().index(),
+                    source.topic(), source.partition(), source.offset(), failure.reason()));
+        }
         if (!unsure.isEmpty()) {
             if (stages.get(stages.size() - 1).isLast()) {
                 throw new IllegalStateException("the last stage left " + unsure.size() + " frames undecided");
@@ -287,6 +339,38 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 context().forward(record.withValue(new Routed.Unsure(new FrameBatch(batch.getCameraId(), part))));
             }
         }
+    }
+
+    /** Routes the frames at {@code routed} (positions in the record's frames), their references mapped to positions among them. */
+    private CascadeRouter.Routing routeThroughStages(int[] routed, List<Image> images, int[] references, CascadeRouter.FrameTask[] tasks,
+                                        List<QueryCommand> queries) {
+        int[] position = new int[references.length];
+        List<Image> routedImages = new ArrayList<>(routed.length);
+        List<QueryCommand> routedQueries = new ArrayList<>(routed.length);
+        int[] routedReferences = new int[routed.length];
+        CascadeRouter.FrameTask[] routedTasks = new CascadeRouter.FrameTask[routed.length];
+        for (int r = 0; r < routed.length; r++) {
+            int i = routed[r];
+            position[i] = r;
+            routedImages.add(images.get(i));
+            routedQueries.add(queries.get(i));
+            routedTasks[r] = tasks[i];
+            // A reference always comes before its followers, so its position is known by then; a carried follower here is only audited.
+            routedReferences[r] = references[i] >= 0 ? position[references[i]] : r;
+        }
+        return CascadeRouter.route(stages, routedImages, routedReferences, routedTasks, exitFloors(routedQueries));
+    }
+
+    /** What the frame's prediction or next record carries: the results it came with, the carried reference's, then this record's. */
+    private static List<StageResult> trailOf(Frame frame, StageResult carriedResult, List<StageDecision> here) {
+        List<StageResult> trail = new ArrayList<>(frame.getEarlierStages());
+        if (carriedResult != null) {
+            trail.add(carriedResult);
+        }
+        for (StageDecision d : here) {
+            trail.add(result(d));
+        }
+        return trail;
     }
 
     /** Per frame, the thresholds its query's self-correction raised (null: calibration's), indexed by stage. */
@@ -315,13 +399,14 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     }
 
     /**
-     * Each frame's reference in the batch (itself unless it follows another). Stage 0 with the filter
-     * on marks each frame that barely differs from an earlier one of the batch as its follower; later
-     * stages keep the links frames arrive with, as long as the reference came along.
+     * Each frame's reference: itself, an earlier frame of the batch, or {@link DifferenceFilter#FOLLOWS_CARRIED}
+     * for the camera's reference from an earlier record. Stage 0 with the filter on compares pixels;
+     * later stages keep the links frames arrive with, as long as the reference is known here.
      */
-    private int[] references(List<Frame> frames, List<Image> images, StageResult[] decidedEarlier, boolean filterHere) {
+    private int[] references(List<Frame> frames, List<Image> images, StageResult[] decidedEarlier, boolean filterHere,
+                             CarriedReferences.Reference carried) {
         if (filterHere) {
-            return filter.references(images);
+            return filter.references(images, carried == null ? null : carried.image());
         }
         Map<Long, Integer> position = new HashMap<>();
         for (int i = 0; i < frames.size(); i++) {
@@ -332,7 +417,14 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         int[] references = new int[frames.size()];
         for (int i = 0; i < frames.size(); i++) {
             Long follows = frames.get(i).getFollows();
-            references[i] = follows == null ? i : position.getOrDefault(follows, i);
+            if (follows == null || decidedEarlier[i] != null) {
+                references[i] = i;
+            } else if (position.containsKey(follows)) {
+                references[i] = position.get(follows);
+            } else {
+                // A reference this stage no longer knows (a restart forgot it): the frame runs the model itself.
+                references[i] = carried != null && carried.sequence() == follows ? DifferenceFilter.FOLLOWS_CARRIED : i;
+            }
         }
         return references;
     }

@@ -28,6 +28,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
@@ -349,6 +350,91 @@ class CascadeTopologyTest {
         });
         assertThat(meters.get("sieve.stage.frames.in").tag("stage", "1").counter().count()).isEqualTo(1);
         assertThat(meters.get("sieve.stage.frames.reused").tag("stage", "1").counter().count()).isEqualTo(9);
+    }
+
+    /** {@code n} frames of camera {@code camera} from sequence {@code first} on, all showing {@code scene}. */
+    private static List<Frame> still(Frame scene, String camera, long first, int n) {
+        List<Frame> still = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            still.add(Frame.newBuilder(scene).setCameraId(camera).setSequence(first + i).build());
+        }
+        return still;
+    }
+
+    @Test
+    void aFixedCamerasNextRecordFollowsTheReferenceOfItsLastOneUntilTheSceneChanges() {
+        List<Frame> scenes = frames("cam-7", 2, 32);
+        filter = new DifferenceFilter(1.0);
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
+        driver.pipe(0, "cam-7", encode(new FrameBatch("cam-7", still(scenes.get(0), "cam-7", 0, 5))));
+        List<Frame> second = new ArrayList<>(still(scenes.get(0), "cam-7", 5, 2));
+        second.addAll(still(scenes.get(1), "cam-7", 7, 3));
+        driver.pipe(0, "cam-7", encode(new FrameBatch("cam-7", second)));
+
+        Map<Long, Prediction> bySequence = driver.predictions().stream().collect(Collectors.toMap(Prediction::getSequence, p -> p));
+        assertThat(bySequence).hasSize(10);
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).as("one model call per scene").isEqualTo(2);
+        int firstScene = bySequence.get(0L).getLabel();
+        for (long seq = 1; seq <= 6; seq++) {
+            assertThat(bySequence.get(seq).getDecidingStage()).isEqualTo(StageProcessor.FILTER_STAGE);
+            assertThat(bySequence.get(seq).getLabel()).isEqualTo(firstScene);
+        }
+        assertThat(bySequence.get(7L).getDecidingStage()).as("the new scene runs the models").isEqualTo(1);
+        assertThat(bySequence.get(9L).getLabel()).isEqualTo(bySequence.get(7L).getLabel());
+        assertThat(meters.get("sieve.stage.frames.reused").tag("stage", "0").counter().count()).isEqualTo(2);
+    }
+
+    @Test
+    void followersOfAReferenceStillUndecidedGoOnToTheStageThatDecidesItWithoutRunningAModel() {
+        Frame scene = frames("cam-8", 1, 32).get(0);
+        filter = new DifferenceFilter(1.0);
+        startDriver(Set.of(0), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
+        var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
+        driver.pipe(0, "cam-8", encode(new FrameBatch("cam-8", still(scene, "cam-8", 0, 4))));
+        driver.pipe(0, "cam-8", encode(new FrameBatch("cam-8", still(scene, "cam-8", 4, 4))));
+        List<FrameBatch> passed = hop.readValuesToList();
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).isEqualTo(1);
+        assertThat(passed).hasSize(2);
+        assertThat(passed.get(1).getFrames()).allSatisfy(f -> {
+            assertThat(f.getFollows()).isEqualTo(0L);
+            assertThat(f.getEarlierStages()).isEmpty();
+        });
+        driver.close();
+
+        driver = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, meters);
+        passed.forEach(b -> driver.pipe(1, b));
+        List<Prediction> predictions = driver.predictions();
+        assertThat(predictions).hasSize(8);
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "1").counter().count()).isEqualTo(1);
+        int label = predictions.stream().filter(p -> p.getDecidingStage() == 1).findFirst().orElseThrow().getLabel();
+        assertThat(predictions.stream().filter(p -> p.getDecidingStage() == StageProcessor.FILTER_STAGE))
+                .hasSize(7).allSatisfy(p -> assertThat(p.getLabel()).isEqualTo(label));
+        driver.close();
+
+        // A restarted instance has forgotten the reference: its followers run the model themselves, and none is lost.
+        driver = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, new SimpleMeterRegistry());
+        driver.pipe(1, passed.get(1));
+        assertThat(driver.predictions()).hasSize(4).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
+    }
+
+    @Test
+    void aFollowerOfACarriedReferencePickedForTheAuditIsLabelledByTheLastStage() {
+        Frame scene = frames("cam-10", 1, 32).get(0);
+        filter = new DifferenceFilter(1.0);
+        auditRate = 1;
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.0), last(1, "tiny_softmax"));
+        driver.pipe(0, "cam-10", encode(new FrameBatch("cam-10", still(scene, "cam-10", 0, 3))));
+        driver.pipe(0, "cam-10", encode(new FrameBatch("cam-10", still(scene, "cam-10", 3, 3))));
+        List<Prediction> predictions = driver.predictions();
+        int lastStageLabel = stages.get(1).apply(List.of(image(scene))).get(0).label();
+        assertThat(predictions).hasSize(6).allSatisfy(p -> {
+            assertThat(p.getAudit()).isNotNull();
+            assertThat(p.getAudit().getLabel()).isEqualTo(lastStageLabel);
+        });
+        assertThat(predictions.stream().filter(p -> p.getSequence() >= 3)).allSatisfy(p -> {
+            assertThat(p.getDecidingStage()).isEqualTo(StageProcessor.FILTER_STAGE);
+            assertThat(p.getStages()).hasSize(1);
+        });
     }
 
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {

@@ -5,10 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How the difference filter trades expensive-model calls for agreement on one camera's frames:
- * for each threshold, the frames are cut into batches as the producer sends them, each batch is
- * filtered, and every follower takes its reference's label. Agreement is measured against the
- * labels {@code reference} gives every frame (e.g. the expensive model run on all of them).
+ * How the difference filter trades model calls for agreement on cameras' frames: each camera's
+ * frames are filtered in order (the stream carries a camera's reference from batch to batch, so
+ * how frames are cut into records does not matter), and every follower takes its reference's label.
+ * Agreement is measured against the labels a model gives every frame without the filter.
  */
 public final class FilterEvaluation {
     private FilterEvaluation() {
@@ -21,26 +21,48 @@ public final class FilterEvaluation {
         }
     }
 
-    public static List<Point> sweep(List<Image> frames, int[] labels, int batch, double[] thresholds) {
+    /** The label each frame gets behind the filter, given its reference ({@link DifferenceFilter#references}) and every frame's own label. */
+    public static int[] behindFilter(int[] references, int[] labels) {
+        int[] taken = new int[references.length];
+        for (int i = 0; i < references.length; i++) {
+            taken[i] = labels[references[i]];
+        }
+        return taken;
+    }
+
+    /**
+     * @param cameras each camera's frames, in order
+     * @param labels  per camera, the label of each of its frames without the filter
+     */
+    public static Point evaluate(DifferenceFilter filter, List<List<Image>> cameras, List<int[]> labels) {
+        if (cameras.size() != labels.size()) {
+            throw new IllegalArgumentException(cameras.size() + " cameras but labels for " + labels.size());
+        }
+        int frames = 0;
+        int calls = 0;
+        int agree = 0;
+        for (int c = 0; c < cameras.size(); c++) {
+            int[] own = labels.get(c);
+            int[] refs = filter.references(cameras.get(c));
+            int[] taken = behindFilter(refs, own);
+            for (int i = 0; i < refs.length; i++) {
+                calls += refs[i] == i ? 1 : 0;
+                agree += taken[i] == own[i] ? 1 : 0;
+            }
+            frames += refs.length;
+        }
+        return new Point(filter.threshold(), frames, calls, frames == 0 ? Double.NaN : (double) agree / frames);
+    }
+
+    public static List<Point> sweep(List<List<Image>> cameras, List<int[]> labels, double[] thresholds) {
         List<Point> points = new ArrayList<>();
         for (double t : thresholds) {
-            DifferenceFilter filter = new DifferenceFilter(t);
-            int calls = 0;
-            int agree = 0;
-            for (int start = 0; start < frames.size(); start += batch) {
-                int end = Math.min(frames.size(), start + batch);
-                int[] refs = filter.references(frames.subList(start, end));
-                for (int i = 0; i < refs.length; i++) {
-                    calls += refs[i] == i ? 1 : 0;
-                    agree += labels[start + refs[i]] == labels[start + i] ? 1 : 0;
-                }
-            }
-            points.add(new Point(t, frames.size(), calls, (double) agree / frames.size()));
+            points.add(evaluate(new DifferenceFilter(t), cameras, labels));
         }
         return points;
     }
 
-    /** The point with the fewest model calls whose agreement is at least {@code minAgreement}. */
+    /** The point with the fewest model calls whose agreement is at least {@code minAgreement}, or null. */
     public static Point best(List<Point> points, double minAgreement) {
         Point best = null;
         for (Point p : points) {

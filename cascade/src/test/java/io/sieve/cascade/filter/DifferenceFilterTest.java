@@ -38,19 +38,30 @@ class DifferenceFilterTest {
     }
 
     @Test
-    void theSweepCountsModelCallsAndAgreementBatchByBatch() {
-        // Two scenes of four nearly identical frames each; the labels change with the scene.
-        List<Image> frames = List.of(grey(10), grey(11), grey(10), grey(12), grey(200), grey(201), grey(199), grey(200));
-        int[] labels = {1, 1, 1, 2, 5, 5, 5, 5};
-        var points = FilterEvaluation.sweep(frames, labels, 4, new double[] {0, 3, 100});
-        assertThat(points.get(0).modelCalls()).isEqualTo(8);
+    void aReferenceCarriedFromAnEarlierBatchIsFollowedUntilTheSceneChanges() {
+        DifferenceFilter filter = new DifferenceFilter(5);
+        int[] refs = filter.references(List.of(grey(101), grey(103), grey(120), grey(121)), grey(100));
+        assertThat(refs).containsExactly(DifferenceFilter.FOLLOWS_CARRIED, DifferenceFilter.FOLLOWS_CARRIED, 2, 2);
+        // Off, nothing is carried: every frame is its own reference.
+        assertThat(new DifferenceFilter(0).references(List.of(grey(100)), grey(100))).containsExactly(0);
+    }
+
+    @Test
+    void theSweepCountsModelCallsAndAgreementCameraByCamera() {
+        // Camera A: two scenes of four nearly identical frames, the labels change with the scene; camera B: one scene.
+        List<Image> a = List.of(grey(10), grey(11), grey(10), grey(12), grey(200), grey(201), grey(199), grey(200));
+        List<Image> b = List.of(grey(10), grey(10));
+        List<int[]> labels = List.of(new int[] {1, 1, 1, 2, 5, 5, 5, 5}, new int[] {7, 7});
+        var points = FilterEvaluation.sweep(List.of(a, b), labels, new double[] {0, 3, 255});
+        assertThat(points.get(0).modelCalls()).isEqualTo(10);
         assertThat(points.get(0).agreement()).isEqualTo(1.0);
-        // Threshold 3: one reference per scene; frame 3 (label 2) wrongly takes label 1.
-        assertThat(points.get(1).modelCalls()).isEqualTo(2);
-        assertThat(points.get(1).agreement()).isEqualTo(7 / 8.0);
-        // Batches of 4 are never merged, so even a huge threshold needs one call per batch.
+        // Threshold 3: one reference per scene and camera (B's first frame never follows A's last); A's frame 3 wrongly takes label 1.
+        assertThat(points.get(1).modelCalls()).isEqualTo(3);
+        assertThat(points.get(1).agreement()).isEqualTo(9 / 10.0);
+        // Everything below 255 follows: one call per camera.
         assertThat(points.get(2).modelCalls()).isEqualTo(2);
         assertThat(FilterEvaluation.best(points, 0.99)).isEqualTo(points.get(0));
-        assertThat(FilterEvaluation.best(points, 0.8).reduction()).isEqualTo(4.0);
+        assertThat(FilterEvaluation.best(points, 0.85).reduction()).isEqualTo(10 / 3.0);
+        assertThat(FilterEvaluation.behindFilter(new int[] {0, 0, 2}, new int[] {4, 5, 6})).containsExactly(4, 4, 6);
     }
 }
