@@ -87,7 +87,8 @@ final class FilterCommand implements Callable<Integer> {
 
     /** One threshold on one footage, every figure against running the cascade (or the expensive model) on every frame. */
     record Measured(double threshold, int frames, int modelCalls, int expensiveCalls, int cascadeExpensiveCalls, double agreement,
-                    double ceiling, double expensiveAgreement, double accuracy, double cascadeAccuracy, double expensiveAccuracy) {
+                    double ceiling, double expensiveAgreement, double accuracy, double cascadeAccuracy, double expensiveAccuracy,
+                    int acrossScenes) {
         double reduction() {
             return (double) frames / modelCalls;
         }
@@ -142,14 +143,16 @@ final class FilterCommand implements Callable<Integer> {
                 100 * chosen.agreement(), 100 * chosen.ceiling());
         System.out.printf("Held-out seeds at threshold %.1f (the cascade and %s run on every frame for comparison):%n%n", chosen.threshold(), model);
         System.out.println("| seed | frames | model calls | fewer calls | " + model + " calls (cascade without filter) | fewer than " + model
-                + " on every frame | agreement with cascade (reachable) | agreement with " + model + " | accuracy: filter / cascade / " + model + " |");
-        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                + " on every frame | agreement with cascade (reachable) | agreement with " + model + " | accuracy: filter / cascade / " + model
+                + " | frames labelled across a scene change |");
+        System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int s = 1; s < seeds.length; s++) {
             Measured m = measure(sceneFootage(objects, size, seeds[s]), null, chosen.threshold());
-            System.out.printf("| %d | %d | %d | %.1fx | %d (%d) | %.1fx | %.2f%% (%.2f%%) | %.2f%% | %.2f%% / %.2f%% / %.2f%% |%n", seeds[s],
+            System.out.printf("| %d | %d | %d | %.1fx | %d (%d) | %.1fx | %.2f%% (%.2f%%) | %.2f%% | %.2f%% / %.2f%% / %.2f%% | %d |%n", seeds[s],
                     m.frames(), m.modelCalls(), m.reduction(), m.expensiveCalls(), m.cascadeExpensiveCalls(),
                     (double) m.frames() / Math.max(1, m.expensiveCalls()), 100 * m.agreement(), 100 * m.ceiling(),
-                    100 * m.expensiveAgreement(), 100 * m.accuracy(), 100 * m.cascadeAccuracy(), 100 * m.expensiveAccuracy());
+                    100 * m.expensiveAgreement(), 100 * m.accuracy(), 100 * m.cascadeAccuracy(), 100 * m.expensiveAccuracy(),
+                    m.acrossScenes());
         }
         System.out.println();
         System.out.println("Accuracy is on frames with an object in view; agreement on every frame, empty scenes included.");
@@ -243,6 +246,7 @@ final class FilterCommand implements Callable<Integer> {
         int[] right = new int[3];
         int withTruth = 0;
         int ceiling = 0;
+        int acrossScenes = 0;
         for (int c = 0; c < footage.cameras().size(); c++) {
             int[] refs = filter.references(footage.cameras().get(c));
             int[] own = labels.cascade().get(c);
@@ -254,6 +258,7 @@ final class FilterCommand implements Callable<Integer> {
                 expensiveCalls += refs[i] == i && reachedLast[i] ? 1 : 0;
                 cascadeExpensiveCalls += reachedLast[i] ? 1 : 0;
                 agreeExpensive += taken[i] == expensive[i] ? 1 : 0;
+                acrossScenes += Objects.equals(truth[refs[i]], truth[i]) ? 0 : 1;
                 if (truth[i] != null) {
                     withTruth++;
                     right[0] += taken[i] == truth[i] ? 1 : 0;
@@ -267,7 +272,7 @@ final class FilterCommand implements Callable<Integer> {
         boolean scenes = footage.truth().stream().flatMap(Arrays::stream).anyMatch(Objects::nonNull);
         return new Measured(threshold, n, point.modelCalls(), expensiveCalls, cascadeExpensiveCalls, point.agreement(),
                 scenes ? (double) ceiling / n : Double.NaN, (double) agreeExpensive / n, ratio(right[0], withTruth),
-                ratio(right[1], withTruth), ratio(right[2], withTruth));
+                ratio(right[1], withTruth), ratio(right[2], withTruth), acrossScenes);
     }
 
     /**
