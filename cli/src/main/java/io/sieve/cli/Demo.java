@@ -5,10 +5,12 @@ import io.sieve.client.QueryClient;
 import io.sieve.client.Topics;
 import io.sieve.images.Cifar10;
 import io.sieve.images.DataException;
+import io.sieve.images.LabelledImages;
 import io.sieve.platform.PlatformConfig;
 import io.sieve.producer.FramePublisher;
 import io.sieve.producer.FrameSource;
 import io.sieve.producer.ProducerRun;
+import io.sieve.producer.SceneSource;
 import io.sieve.producer.SourceException;
 import io.sieve.producer.Sources;
 import io.sieve.producer.SyntheticSource;
@@ -30,12 +32,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What {@code ./sieve demo} runs on a platform: the stream app with a cascade, the UI, the CIFAR-10
- * test batch replayed as a retrospective query, and the sample video looped as a live camera under
- * a live query (footage unlike the calibration frames: its drift alarm is the point). Closing it
- * stops the producers and then everything it started, in reverse order.
+ * test batch replayed as a retrospective query, scene cameras with known truth (CIFAR-10's test
+ * images coming and going in front of a fixed camera) under a live query whose true accuracy can be
+ * checked, and the sample video looped as a live camera under another (footage unlike the
+ * calibration frames: its drift alarm is the point). Closing it stops the producers and then
+ * everything it started, in reverse order.
  */
 final class Demo implements AutoCloseable {
     static final String LIVE_QUERY = "parking-lot-live";
+    static final String SCENE_QUERY = "scenes-live";
+    static final List<String> SCENE_CAMERAS = List.of("scene-1", "scene-2");
+    /** The scene cameras' timelines: the same objects at the same times on every demo. */
+    static final long SCENE_SEED = 1;
     /** The replay stops once the automobiles' share is known this well: the demo shows a query ending early on its own. */
     static final double REPLAY_PRECISION = 0.02;
     static final String LIVE_CAMERA = "parking-lot";
@@ -80,10 +88,12 @@ final class Demo implements AutoCloseable {
             started.push(queries);
             AtomicBoolean stopReplay = new AtomicBoolean();
             AtomicBoolean stopCamera = new AtomicBoolean();
+            AtomicBoolean stopScenes = new AtomicBoolean();
             String replayQuery = "cifar-test-" + Instant.now().getEpochSecond();
             Thread replay = replayCifar(home, cluster, topics, queries, cards.frameSize(), replayQuery, replayFps, stopReplay);
+            Thread scenes = liveScenes(home, cluster, topics, queries, cards, stopScenes);
             Thread camera = liveVideo(cluster, topics, queries, cards.frameSize(), video, stopCamera);
-            return new Demo(started, List.of(stopReplay, stopCamera), List.of(replay, camera), app, ui, replayQuery);
+            return new Demo(started, List.of(stopReplay, stopScenes, stopCamera), List.of(replay, scenes, camera), app, ui, replayQuery);
         } catch (RuntimeException e) {
             closeAll(started);
             throw e;
@@ -126,6 +136,31 @@ final class Demo implements AutoCloseable {
             try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 16, Duration.ofMillis(100));
                  AutoCloseable watch = queries.onEnd(queryId, action -> stop.set(true))) {
                 ProducerRun.run(List.of(chosen), publisher, fps, queryId, stop, n -> { });
+            }
+        });
+    }
+
+    /** Scene cameras showing CIFAR-10's test images, without end, under a live query; skipped (saying so) where CIFAR-10 is not here. */
+    private static Thread liveScenes(Path home, ClusterConfig cluster, Topics topics, QueryClient queries, ModelCards cards,
+                                     AtomicBoolean stop) {
+        LabelledImages objects;
+        try {
+            objects = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())))
+                    .inClassesOf(cards.classes(), "the demo's cascade");
+        } catch (DataException e) {
+            System.out.println("CIFAR-10 is not here (" + e.getMessage() + "); the scene cameras' live query is skipped.");
+            return thread("demo-scenes", () -> { });
+        }
+        FrameSize size = cards.frameSize();
+        List<SceneSource> cameras = SCENE_CAMERAS.stream()
+                .map(id -> new SceneSource(id, objects, size.width(), size.height(), LIVE_FPS, SCENE_SEED, 0)).toList();
+        queries.send(QueryCommand.newBuilder().setQueryId(SCENE_QUERY).setAction(QueryAction.START).setMode(QueryMode.LIVE)
+                .setCameras(SCENE_CAMERAS).setTargetClass("automobile").setIssuedTime(Instant.now()).build());
+        System.out.println("Live query " + SCENE_QUERY + ": scene cameras " + String.join(", ", SCENE_CAMERAS) + " at " + LIVE_FPS
+                + " frames/s each, CIFAR-10 test images coming and going (every frame carries its truth: the true accuracy is shown)");
+        return thread("demo-scenes", () -> {
+            try (FramePublisher publisher = new FramePublisher(cluster, topics.frames(0).name(), 4, Duration.ofMillis(200))) {
+                ProducerRun.run(cameras, publisher, LIVE_FPS, null, stop, n -> { });
             }
         });
     }

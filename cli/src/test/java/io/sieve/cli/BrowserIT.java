@@ -101,7 +101,8 @@ class BrowserIT {
      * The demo as {@code ./sieve demo} runs it, on the default cascade: its parking-lot camera shows
      * footage nothing like CIFAR-10, and the page warns of drift within 30 s of the demo starting;
      * the CIFAR-10 replay, drawn like the calibration frames, shows none and ends at its requested
-     * precision (DONE_AT_PRECISION) before its last frame.
+     * precision (DONE_AT_PRECISION) before its last frame; the scene cameras' live query shows its
+     * true accuracy.
      */
     @Test
     void theDemosParkingLotWarnsOfDriftWithin30SecondsAndTheCifarReplayDoesNot(PlatformConfig platform, @TempDir Path dir)
@@ -157,6 +158,12 @@ class BrowserIT {
             assertThat(browser.findElement(By.id("progress-text")).getText()).as("stopped before its last frame").doesNotContain("100.0%");
             // Frames like the calibration frames: the self-correcting thresholds stay calibration's.
             assertThat(browser.findElement(By.id("thresholds")).getText()).endsWith("/ 1.0%");
+
+            // The scene cameras' frames carry their truth: their live query shows its true accuracy beside the estimate.
+            select(wait, Demo.SCENE_QUERY);
+            wait.until(b -> b.findElement(By.id("true-accuracy")).getText().endsWith("%"));
+            System.out.println("the scene cameras' live query after " + browser.findElement(By.id("seen")).getText() + " frames: true accuracy "
+                    + browser.findElement(By.id("true-accuracy")).getText() + ", drift: " + browser.findElement(By.id("drift")).getText());
         } finally {
             browser.quit();
         }
