@@ -8,7 +8,7 @@ mkdir -p "$out"
 for run in 1 2; do
   for brokers in 1 3; do
     echo "=== run $run, $brokers broker(s), $(date +%T), load $(cut -d' ' -f1-3 /proc/loadavg)"
-    ./sieve bench pipeline --brokers "$brokers" --eps 0.01 --frames 3000 --latency-seconds 5 \
+    ./sieve bench pipeline --brokers "$brokers" --eps 0.01 --frames 5000 --latency-seconds 5 \
         --out "$out/$brokers-$run" --report "$out/$brokers-$run.md" > "$out/$brokers-$run.log" 2>&1
     grep -E '^\| (resnet|sieve|cascade)' "$out/$brokers-$run.md"
   done

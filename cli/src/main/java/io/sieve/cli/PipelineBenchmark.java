@@ -120,6 +120,10 @@ final class PipelineBenchmark {
             try (SieveStreamApp app = SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120))) {
                 backlog = reader.readUntil(frames.size(), WARM_UP_FRAMES, expensiveModel, frames, "backlog", progress,
                         Duration.ofMinutes(10));
+                if (backlog.read - backlog.readBeforeClock < frames.size() / 2) {
+                    throw new IllegalStateException("only " + (backlog.read - backlog.readBeforeClock) + " of " + frames.size()
+                            + " backlog predictions came after the warm-up's last one: too few to time; run with more --frames");
+                }
                 double seconds = (backlog.lastReadNanos - backlog.clockStartNanos) / 1e9;
                 double fps = (backlog.read - backlog.readBeforeClock) / seconds;
 

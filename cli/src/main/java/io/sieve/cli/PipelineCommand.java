@@ -55,6 +55,8 @@ final class PipelineCommand implements Callable<Integer> {
             + "drift hits all alike; the report quotes medians with their range (default: ${DEFAULT-VALUE}).")
     int runs;
 
+    static final int MIN_FRAMES = 5 * PipelineBenchmark.WARM_UP_FRAMES;
+
     @Option(names = "--frames", defaultValue = "10000", description = "Test frames per configuration (default: ${DEFAULT-VALUE}).")
     int frames;
 
@@ -127,8 +129,10 @@ final class PipelineCommand implements Callable<Integer> {
         if (runs < 1) {
             throw new IllegalArgumentException("--runs must be at least 1, got " + runs);
         }
-        if (frames < 1000) {
-            throw new IllegalArgumentException("--frames must be at least 1000 for stable rates, got " + frames);
+        if (frames < MIN_FRAMES) {
+            // Warm-up and backlog share the partitions: a backlog not far longer than the warm-up is mostly read before the clock starts.
+            throw new IllegalArgumentException("--frames must be at least " + MIN_FRAMES + " (" + MIN_FRAMES / PipelineBenchmark.WARM_UP_FRAMES
+                    + "x the " + PipelineBenchmark.WARM_UP_FRAMES + " warm-up frames) for rates that hold, got " + frames);
         }
         CascadeDefinition definition = CascadeDefinition.read(cascade);
         if (definition.stages().size() < 2) {
