@@ -15,7 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchCommand.Models.class, PipelineCommand.class})
+        subcommands = {BenchCommand.Models.class, PipelineCommand.class, CamerasCommand.class})
 final class BenchCommand {
 
     @Command(name = "models", mixinStandardHelpOptions = true,

@@ -217,8 +217,19 @@ final class PipelineCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Puts {@code table} between the markers in the Markdown file (at its end when they are not there yet). */
+    static void replaceSection(Path reportFile, String startMarker, String endMarker, String table) throws IOException {
+        String text = Files.isRegularFile(reportFile) ? Files.readString(reportFile) : "";
+        int start = text.indexOf(startMarker);
+        int end = text.indexOf(endMarker);
+        String section = startMarker + "\n" + table + "\n" + endMarker;
+        text = start >= 0 && end > start ? text.substring(0, start) + section + text.substring(end + endMarker.length())
+                : text + (text.isEmpty() ? "" : "\n") + section + "\n";
+        Files.writeString(reportFile, text);
+    }
+
     /** The one-minute load average (all processes of the machine), or NaN where the platform does not tell. */
-    private static double loadAverage() {
+    static double loadAverage() {
         double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         return load < 0 ? Double.NaN : load;
     }
@@ -246,7 +257,12 @@ final class PipelineCommand implements Callable<Integer> {
     }
 
     private Path singleModel(String name, Path card, CascadeDefinition template) throws IOException {
-        Path file = out.resolve("cascades/" + name + "-alone.cascade.json");
+        return singleModel(out.resolve("cascades/" + name + "-alone.cascade.json"), name, card, template);
+    }
+
+    /** Writes {@code file}: a cascade of one stage, the model of {@code card}, which decides every frame. */
+    static Path singleModel(Path file, String name, Path card, CascadeDefinition template) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
         String relative = file.toAbsolutePath().getParent().relativize(card.toAbsolutePath()).toString();
         var stage = new CascadeDefinition.StageDefinition(relative, template.stages().get(0).measure(), null, null, null, null, null, null);
         new CascadeDefinition(name + "-alone", List.of(stage), null, null).write(file);
@@ -339,13 +355,7 @@ final class PipelineCommand implements Callable<Integer> {
 
         if (!"none".equals(report)) {
             Path reportFile = Path.of(report);
-            String text = Files.isRegularFile(reportFile) ? Files.readString(reportFile) : "";
-            int start = text.indexOf(REPORT_START);
-            int end = text.indexOf(REPORT_END);
-            String section = REPORT_START + "\n" + table + "\n" + REPORT_END;
-            text = start >= 0 && end > start ? text.substring(0, start) + section + text.substring(end + REPORT_END.length())
-                    : text + (text.isEmpty() ? "" : "\n") + section + "\n";
-            Files.writeString(reportFile, text);
+            replaceSection(reportFile, REPORT_START, REPORT_END, table);
             System.out.println("Updated " + reportFile);
         }
     }

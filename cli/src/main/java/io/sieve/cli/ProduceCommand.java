@@ -75,7 +75,7 @@ final class ProduceCommand implements Callable<Integer> {
     @Option(names = "--limit", description = "At most this many frames per camera (synthetic cameras: default 1000).")
     Integer limit;
 
-    @Option(names = "--batch", defaultValue = "32", description = "Frames of one camera per Kafka record (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", defaultValue = "" + DEFAULT_BATCH, description = "Frames of one camera per Kafka record (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--query", description = "Attach the frames to this retrospective query and send them in its seeded random order.")
@@ -182,7 +182,7 @@ final class ProduceCommand implements Callable<Integer> {
                 };
             }
             ProducerRun.Result result;
-            try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, Duration.ofMillis(100), pixels);
+            try (FramePublisher publisher = new FramePublisher(cluster, topic, batch, MAX_RECORD_WAIT, pixels);
                  ProgressBar bar = ProgressBars.bar("frames", known ? expected : -1, "frames")) {
                 result = ProducerRun.run(sources, publisher, fps, query, stop, bar::stepBy);
             } finally {
@@ -224,6 +224,10 @@ final class ProduceCommand implements Callable<Integer> {
         }
         return new SyntheticSource(cameraId, frameSize.width(), frameSize.height(), limit != null ? limit : 1000);
     }
+
+    /** Frames per record and the longest a frame waits for its record's others, by default. */
+    static final int DEFAULT_BATCH = 32;
+    static final Duration MAX_RECORD_WAIT = Duration.ofMillis(100);
 
     /** The timeline rate of scene cameras sent as fast as possible: a typical camera's. */
     static final double SCENE_DEFAULT_FPS = 12.5;
