@@ -6,8 +6,6 @@ import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.model.ModelCard;
 import io.sieve.client.ClusterConfig;
 import io.sieve.client.Topics;
-import io.sieve.images.Cifar10;
-import io.sieve.images.ImageFolder;
 import io.sieve.images.LabelledImages;
 import io.sieve.platform.EmbeddedPlatform;
 import io.sieve.platform.PlatformConfig;
@@ -30,11 +28,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.Callable;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -114,9 +109,7 @@ final class CamerasCommand implements Callable<Integer> {
         }
         ModelCards cards = ModelCards.ofCascade(cascade);
         FrameSize size = cards.frameSize();
-        LabelledImages objects = ("test".equals(scene)
-                ? Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())))
-                : ImageFolder.read(Path.of(scene), size.width(), size.height())).inClassesOf(cards.classes(), "the cascade " + cascade.getFileName());
+        LabelledImages objects = ProduceCommand.sceneObjects(scene, cards, size, cascade);
         CascadeDefinition definition = CascadeDefinition.read(cascade);
         int last = definition.stages().size() - 1;
         Path expensiveCard = definition.cardPath(cascade, last);
@@ -283,15 +276,7 @@ final class CamerasCommand implements Callable<Integer> {
         private final Thread thread;
 
         LatencyReader(ClusterConfig cluster, Topics topics) {
-            Map<String, Object> props = cluster.kafkaProperties();
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                    topics.predictions().valueSerde().deserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.predictions().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            KafkaConsumer<String, Prediction> consumer = PipelineBenchmark.predictionsFromStart(cluster, topics, 500);
             thread = new Thread(() -> {
                 try (consumer) {
                     while (!closed.get()) {

@@ -91,7 +91,7 @@ final class Demo implements AutoCloseable {
             AtomicBoolean stopScenes = new AtomicBoolean();
             String replayQuery = "cifar-test-" + Instant.now().getEpochSecond();
             Thread replay = replayCifar(home, cluster, topics, queries, cards.frameSize(), replayQuery, replayFps, stopReplay);
-            Thread scenes = liveScenes(home, cluster, topics, queries, cards, stopScenes);
+            Thread scenes = liveScenes(cascade, cluster, topics, queries, cards, stopScenes);
             Thread camera = liveVideo(cluster, topics, queries, cards.frameSize(), video, stopCamera);
             return new Demo(started, List.of(stopReplay, stopScenes, stopCamera), List.of(replay, scenes, camera), app, ui, replayQuery);
         } catch (RuntimeException e) {
@@ -141,17 +141,16 @@ final class Demo implements AutoCloseable {
     }
 
     /** Scene cameras showing CIFAR-10's test images, without end, under a live query; skipped (saying so) where CIFAR-10 is not here. */
-    private static Thread liveScenes(Path home, ClusterConfig cluster, Topics topics, QueryClient queries, ModelCards cards,
+    private static Thread liveScenes(Path cascade, ClusterConfig cluster, Topics topics, QueryClient queries, ModelCards cards,
                                      AtomicBoolean stop) {
+        FrameSize size = cards.frameSize();
         LabelledImages objects;
         try {
-            objects = Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(home, System.getenv())))
-                    .inClassesOf(cards.classes(), "the demo's cascade");
+            objects = ProduceCommand.sceneObjects("test", cards, size, cascade);
         } catch (DataException e) {
             System.out.println("CIFAR-10 is not here (" + e.getMessage() + "); the scene cameras' live query is skipped.");
             return thread("demo-scenes", () -> { });
         }
-        FrameSize size = cards.frameSize();
         List<SceneSource> cameras = SCENE_CAMERAS.stream()
                 .map(id -> new SceneSource(id, objects, size.width(), size.height(), LIVE_FPS, SCENE_SEED, 0)).toList();
         queries.send(QueryCommand.newBuilder().setQueryId(SCENE_QUERY).setAction(QueryAction.START).setMode(QueryMode.LIVE)

@@ -6,9 +6,7 @@ import io.sieve.cascade.model.ClassProbabilities;
 import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
-import io.sieve.images.Cifar10;
 import io.sieve.images.Image;
-import io.sieve.images.ImageFolder;
 import io.sieve.images.LabelledImages;
 import io.sieve.producer.FrameSource;
 import io.sieve.producer.SceneSource;
@@ -125,10 +123,7 @@ final class FilterCommand implements Callable<Integer> {
                     + seeds.length);
         }
         FrameSize size = cards.frameSize();
-        LabelledImages objects = ("test".equals(input.scene)
-                ? Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())))
-                : ImageFolder.read(Path.of(input.scene), size.width(), size.height()))
-                .inClassesOf(cards.classes(), "the cascade " + cascade.getFileName());
+        LabelledImages objects = ProduceCommand.sceneObjects(input.scene, cards, size, cascade);
         List<Measured> chosenOn = sweep(sceneFootage(objects, size, seeds[0]), null);
         System.out.printf("Choosing on seed %d: %d cameras x %d frames at %.1f fps; agreement with the cascade %s on every frame, and the most "
                 + "any filter can reach (the cascade's agreement with its own majority label of each scene)%n%n", seeds[0], cameras, frames, fps,

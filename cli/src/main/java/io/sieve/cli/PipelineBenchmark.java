@@ -195,20 +195,27 @@ final class PipelineBenchmark {
         }
     }
 
-    /** Reads the predictions topic from its start, as a read_committed consumer: only what exactly-once made visible. */
+    /** A consumer of every partition of the predictions topic from its start, read_committed: only what exactly-once made visible. */
+    static KafkaConsumer<String, Prediction> predictionsFromStart(ClusterConfig cluster, Topics topics, int maxPollRecords) {
+        Map<String, Object> props = cluster.kafkaProperties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
+        KafkaConsumer<String, Prediction> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                topics.predictions().valueSerde().deserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topics.predictions().name()).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
+    /** Reads the predictions topic from its start. */
     private final class PredictionReader implements AutoCloseable {
         private final KafkaConsumer<String, Prediction> consumer;
 
         PredictionReader(ClusterConfig cluster, Topics topics) {
-            Map<String, Object> props = cluster.kafkaProperties();
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-            consumer = new KafkaConsumer<>(props, new StringDeserializer(), topics.predictions().valueSerde().deserializer());
-            List<TopicPartition> partitions = consumer.partitionsFor(topics.predictions().name()).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+            consumer = predictionsFromStart(cluster, topics, 5000);
         }
 
         /**

@@ -235,12 +235,17 @@ final class ProduceCommand implements Callable<Integer> {
     /** What scene cameras show, read once for all of them, in the cascade's classes. */
     private LabelledImages sceneObjects() {
         if (sceneObjects == null) {
-            LabelledImages objects = "test".equals(source.scene)
-                    ? Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())))
-                    : ImageFolder.read(Path.of(source.scene), frameSize.width(), frameSize.height());
-            sceneObjects = objects.inClassesOf(cards.classes(), "the cascade " + cascade.getFileName());
+            sceneObjects = sceneObjects(source.scene, cards, frameSize, cascade);
         }
         return sceneObjects;
+    }
+
+    /** Scene cameras' objects: CIFAR-10's test batch for {@code "test"}, else the labelled folder {@code spec}, in the cascade's classes. */
+    static LabelledImages sceneObjects(String spec, ModelCards cards, FrameSize size, Path cascade) {
+        LabelledImages objects = "test".equals(spec)
+                ? Cifar10.test(Cifar10.locate(Cifar10.defaultLocations(SieveHome.path(), System.getenv())))
+                : ImageFolder.read(Path.of(spec), size.width(), size.height());
+        return objects.inClassesOf(cards.classes(), "the cascade " + cascade.getFileName());
     }
 
     static PixelEncoding pixelEncoding(EncodingChoice choice, FrameSize size) {
