@@ -193,10 +193,12 @@ final class CamerasCommand implements Callable<Integer> {
                 long stepStart = System.currentTimeMillis();
                 Thread.sleep((long) (stepSeconds * 1000));
                 double[] latencies = reader.latenciesReadSince(stepStart + (long) (settleSeconds * 1000));
-                long behind = sent.get() - reader.read();
+                long sentByNow = sent.get();
+                long readByNow = reader.read();
+                long behind = sentByNow - readByNow;
                 double p99 = latencies.length == 0 ? Double.POSITIVE_INFINITY : BenchCommand.percentile(latencies, 99);
                 boolean kept = p99 <= latencyLimitMs && behind <= fps * cameras;
-                steps.add(new Step(cameras, sent.get(), reader.read(), latencies.length, p99, kept));
+                steps.add(new Step(cameras, sentByNow, readByNow, latencies.length, p99, kept));
                 System.out.printf(Locale.ROOT, "  %4d cameras (%,6.0f frames/s): p99 %6.0f ms over %,d predictions, %,d frames behind%s%n", cameras,
                         cameras * fps, p99, latencies.length, behind, kept ? "" : ": the limit");
                 if (!kept) {

@@ -124,7 +124,8 @@ final class FilterCommand implements Callable<Integer> {
         }
         FrameSize size = cards.frameSize();
         LabelledImages objects = ProduceCommand.sceneObjects(input.scene, cards, size, cascade);
-        List<Measured> chosenOn = sweep(sceneFootage(objects, size, seeds[0]), null);
+        Footage choosing = sceneFootage(objects, size, seeds[0]);
+        List<Measured> chosenOn = sweep(choosing, label(choosing));
         System.out.printf("Choosing on seed %d: %d cameras x %d frames at %.1f fps; agreement with the cascade %s on every frame, and the most "
                 + "any filter can reach (the cascade's agreement with its own majority label of each scene)%n%n", seeds[0], cameras, frames, fps,
                 cascade.getFileName());
@@ -142,7 +143,8 @@ final class FilterCommand implements Callable<Integer> {
                 + " | frames labelled across a scene change |");
         System.out.println("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (int s = 1; s < seeds.length; s++) {
-            Measured m = measure(sceneFootage(objects, size, seeds[s]), null, chosen.threshold());
+            Footage heldOut = sceneFootage(objects, size, seeds[s]);
+            Measured m = measure(heldOut, label(heldOut), chosen.threshold());
             System.out.printf("| %d | %d | %d | %.1fx | %d (%d) | %.1fx | %.2f%% (%.2f%%) | %.2f%% | %.2f%% / %.2f%% / %.2f%% | %d |%n", seeds[s],
                     m.frames(), m.modelCalls(), m.reduction(), m.expensiveCalls(), m.cascadeExpensiveCalls(),
                     (double) m.frames() / Math.max(1, m.expensiveCalls()), 100 * m.agreement(), 100 * m.ceiling(),
@@ -185,9 +187,7 @@ final class FilterCommand implements Callable<Integer> {
         if (images.isEmpty()) {
             throw new IllegalArgumentException(what + " gave no frames");
         }
-        List<Integer[]> noTruth = new ArrayList<>();
-        noTruth.add(new Integer[images.size()]);
-        return new Footage(what, List.of(images), noTruth);
+        return new Footage(what, List.of(images), List.<Integer[]>of(new Integer[images.size()]));
     }
 
     private Labels label(Footage footage) {
@@ -222,8 +222,7 @@ final class FilterCommand implements Callable<Integer> {
         return new Labels(byCascade, expensiveStage, byExpensive);
     }
 
-    private List<Measured> sweep(Footage footage, Labels known) {
-        Labels labels = known != null ? known : label(footage);
+    private List<Measured> sweep(Footage footage, Labels labels) {
         return Arrays.stream(THRESHOLDS).mapToObj(t -> measure(footage, labels, t)).toList();
     }
 
@@ -231,10 +230,10 @@ final class FilterCommand implements Callable<Integer> {
      * Behind the filter every reference runs the cascade and every follower takes its reference's
      * label, so the cascade's labels on every frame give the filtered answers too.
      */
-    private Measured measure(Footage footage, Labels known, double threshold) {
-        Labels labels = known != null ? known : label(footage);
+    private Measured measure(Footage footage, Labels labels, double threshold) {
         DifferenceFilter filter = new DifferenceFilter(threshold);
-        FilterEvaluation.Point point = FilterEvaluation.evaluate(filter, footage.cameras(), labels.cascade());
+        List<int[]> references = footage.cameras().stream().map(filter::references).toList();
+        FilterEvaluation.Point point = FilterEvaluation.evaluate(threshold, references, labels.cascade());
         int expensiveCalls = 0;
         int cascadeExpensiveCalls = 0;
         int agreeExpensive = 0;
@@ -243,7 +242,7 @@ final class FilterCommand implements Callable<Integer> {
         int ceiling = 0;
         int acrossScenes = 0;
         for (int c = 0; c < footage.cameras().size(); c++) {
-            int[] refs = filter.references(footage.cameras().get(c));
+            int[] refs = references.get(c);
             int[] own = labels.cascade().get(c);
             int[] taken = FilterEvaluation.behindFilter(refs, own);
             int[] expensive = labels.expensive().get(c);

@@ -35,15 +35,20 @@ public final class FilterEvaluation {
      * @param labels  per camera, the label of each of its frames without the filter
      */
     public static Point evaluate(DifferenceFilter filter, List<List<Image>> cameras, List<int[]> labels) {
-        if (cameras.size() != labels.size()) {
-            throw new IllegalArgumentException(cameras.size() + " cameras but labels for " + labels.size());
+        return evaluate(filter.threshold(), cameras.stream().map(filter::references).toList(), labels);
+    }
+
+    /** As {@link #evaluate(DifferenceFilter, List, List)}, from each camera's references ({@link DifferenceFilter#references}) at {@code threshold}. */
+    public static Point evaluate(double threshold, List<int[]> references, List<int[]> labels) {
+        if (references.size() != labels.size()) {
+            throw new IllegalArgumentException(references.size() + " cameras but labels for " + labels.size());
         }
         int frames = 0;
         int calls = 0;
         int agree = 0;
-        for (int c = 0; c < cameras.size(); c++) {
+        for (int c = 0; c < references.size(); c++) {
             int[] own = labels.get(c);
-            int[] refs = filter.references(cameras.get(c));
+            int[] refs = references.get(c);
             int[] taken = behindFilter(refs, own);
             for (int i = 0; i < refs.length; i++) {
                 calls += refs[i] == i ? 1 : 0;
@@ -51,7 +56,7 @@ public final class FilterEvaluation {
             }
             frames += refs.length;
         }
-        return new Point(filter.threshold(), frames, calls, frames == 0 ? Double.NaN : (double) agree / frames);
+        return new Point(threshold, frames, calls, frames == 0 ? Double.NaN : (double) agree / frames);
     }
 
     public static List<Point> sweep(List<List<Image>> cameras, List<int[]> labels, double[] thresholds) {
