@@ -10,7 +10,7 @@ import io.sieve.cascade.definition.CascadeDefinition.StageDefinition;
 import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.estimate.StageCalibration;
 import io.sieve.cascade.estimate.ThresholdControl;
-import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.CameraFilters;
 import java.time.Duration;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
@@ -67,14 +67,14 @@ public final class CascadeTopology {
     /**
      * The stages: the data path, which the app runs in a Kafka Streams instance of its own.
      *
-     * @param filter      the difference filter stage 0 applies within each batch (threshold 0 = off)
+     * @param filters     the difference filter stage 0 applies to each camera (threshold 0 = off), and which cameras learn their background
      * @param eagerCommit the shortest time between early commits while the stages keep up (zero = off; see {@link StageProcessor})
      * @param auditRate   the share of early-decided frames the last stage labels too, where a query names none (0 = off)
      */
     public static Topology buildStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                       DifferenceFilter filter, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
+                                       CameraFilters filters, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
         addQueryStates(builder, topics, null);
-        addStages(builder, topics, stages, selected, filter, eagerCommit, auditRate, meters, clock);
+        addStages(builder, topics, stages, selected, filters, eagerCommit, auditRate, meters, clock);
         return builder.build();
     }
 
@@ -104,7 +104,7 @@ public final class CascadeTopology {
     }
 
     private static void addStages(StreamsBuilder builder, Topics topics, List<CascadeStage> stages, Set<Integer> selected,
-                                  DifferenceFilter filter, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
+                                  CameraFilters filters, Duration eagerCommit, double auditRate, MeterRegistry meters, Clock clock) {
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no stage selected to run");
         }
@@ -126,7 +126,7 @@ public final class CascadeTopology {
             // Raw bytes in: the stage decodes them itself, so that a bad record becomes a dead letter.
             KStream<String, Routed> routed = builder.stream(input.name(), Consumed.with(Serdes.String(), Serdes.ByteArray())
                             .withName("read-stage-" + s))
-                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filter, eagerCommit,
+                    .process(() -> new StageProcessor(fused, decoder, metrics, clock, QUERY_STATES_STORE, filters, eagerCommit,
                             auditRate), Named.as(name));
             var branches = routed.split(Named.as("route-" + name + "-"));
             branches.branch((k, v) -> v instanceof Routed.Decided, Branched.withConsumer(decided -> decided

@@ -54,6 +54,9 @@ final class QueryAggregate {
     /** null while running. */
     QueryState finalState;
     long seen;
+    /** Frames that showed their camera's background, and of them those whose true label names an object. */
+    long nothingInView;
+    long nothingInViewLabelled;
     long firstDecidedMillis;
     long lastDecidedMillis;
     final long[] framesIn;
@@ -173,7 +176,8 @@ final class QueryAggregate {
             controlState = new ThresholdControlState(ThresholdMeasure.valueOf(thresholds.measure().name()), thresholds.budget(), c.frames(), nestedDoubles(c.disagreement()), nestedDoubles(c.variance()),
                     Arrays.stream(c.level()).boxed().toList(), boxed(c.changes()), List.copyOf(thresholdChanges));
         }
-        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, command, finalState, seen, firstDecidedMillis,
+        QueryAggregateState state = new QueryAggregateState(expected, targetClass, live, command, finalState, seen, nothingInView,
+                nothingInViewLabelled, firstDecidedMillis,
                 lastDecidedMillis, boxed(framesIn), boxed(decided), boxed(inferenceMicros), series(a), estimateState, auditState,
                 driftState, controlState);
         try {
@@ -268,6 +272,8 @@ final class QueryAggregate {
         }
         agg.finalState = state.getFinalState();
         agg.seen = state.getFramesSeen();
+        agg.nothingInView = state.getFramesNothingInView();
+        agg.nothingInViewLabelled = state.getNothingInViewLabelled();
         agg.firstDecidedMillis = state.getFirstDecidedMillis();
         agg.lastDecidedMillis = state.getLastDecidedMillis();
         for (int s = 0; s < stages; s++) {

@@ -148,6 +148,12 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         }
         agg.lastDecidedMillis = now;
         agg.seen++;
+        if (p.getDecidingStage() == StageProcessor.NOTHING_IN_VIEW_STAGE) {
+            // No class to count or to be right about, and no model ran: such frames say nothing of accuracy or drift.
+            agg.nothingInView++;
+            agg.nothingInViewLabelled += p.getTrueLabel() != null ? 1 : 0;
+            return;
+        }
         for (StageResult s : p.getStages()) {
             if (s.getStage() >= 0 && s.getStage() < agg.framesIn.length) {
                 agg.framesIn[s.getStage()]++;
@@ -235,9 +241,9 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         return counts;
     }
 
-    /** The frames the query's class counts are about: all it expects, or those seen so far. */
+    /** The frames the query's class counts are about: all it expects, or those seen so far, less those with nothing in view. */
     private static long population(QueryAggregate agg) {
-        return agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen;
+        return (agg.expected != null ? Math.max(agg.expected, agg.seen) : agg.seen) - agg.nothingInView;
     }
 
     private static double designEffect(QueryAggregate agg) {
@@ -332,6 +338,8 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
                 .setFramesExpected(agg.expected)
                 .setFramesSeen(agg.seen)
                 .setFramesDecided(agg.seen)
+                .setFramesNothingInView(agg.nothingInView)
+                .setNothingInViewLabelled(agg.nothingInViewLabelled)
                 .setStages(stages)
                 .setThroughputFps(fps)
                 .setEtaSeconds(agg.expected != null && fps > 0 && agg.finalState == null ? Math.max(0, agg.expected - agg.seen) / fps : null)

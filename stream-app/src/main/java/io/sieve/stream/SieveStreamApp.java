@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.client.Topics;
@@ -99,7 +98,7 @@ public final class SieveStreamApp implements AutoCloseable {
             StateDirectory.claim(config.stateDir(), config.applicationId() + QUERIES_APPLICATION_SUFFIX, clusterId);
             Clock clock = Clock.systemUTC();
             instances.add(new KafkaStreams(CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade.stages(), selected,
-                    new DifferenceFilter(config.filterThreshold()), Duration.ofMillis(config.eagerCommitMillis()),
+                    config.filters(), Duration.ofMillis(config.eagerCommitMillis()),
                     cascade.definition().effectiveAuditRate(), meters, clock), streamsProperties(cluster, config, config.applicationId())));
             if (config.aggregates(selected)) {
                 var aggregation = CascadeTopology.Aggregation.of(cascade.definition(), Duration.ofMillis(config.progressMillis()),

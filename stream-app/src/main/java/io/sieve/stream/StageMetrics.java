@@ -22,6 +22,7 @@ final class StageMetrics {
     private final Counter skippedAborted;
     private final Counter reused;
     private final Counter audited;
+    private final Counter nothingInView;
     private final Map<String, Counter> deadLetters = new ConcurrentHashMap<>();
 
     StageMetrics(MeterRegistry registry, int stage, String model) {
@@ -40,6 +41,9 @@ final class StageMetrics {
                 .tags("stage", this.stage, "model", model).register(registry);
         this.reused = Counter.builder("sieve.stage.frames.reused")
                 .description("frames that took an earlier frame's result through the difference filter")
+                .tags("stage", this.stage, "model", model).register(registry);
+        this.nothingInView = Counter.builder("sieve.stage.frames.nothing.in.view")
+                .description("frames that showed their camera's learned background: decided with no model run")
                 .tags("stage", this.stage, "model", model).register(registry);
         this.audited = Counter.builder("sieve.stage.frames.audited")
                 .description("frames decided by an earlier stage that this (last) stage labelled for the live audit")
@@ -62,6 +66,10 @@ final class StageMetrics {
 
     void reused(int frames) {
         reused.increment(frames);
+    }
+
+    void nothingInView(int frames) {
+        nothingInView.increment(frames);
     }
 
     void skippedAborted() {

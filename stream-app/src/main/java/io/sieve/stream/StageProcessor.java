@@ -22,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.SceneBackground;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * the last stage's topic with its deciding result in its trail and its chance of being picked, and
  * only then becomes a prediction, with the last stage's result beside the answer.
  *
+ * <p>Nothing in view: at the first stage, a camera that learns its background ({@link CameraFilters})
+ * has each scene the difference filter starts compared with it; a frame that shows the background,
+ * and its followers, become predictions at once, with no model run, marked
+ * {@link #NOTHING_IN_VIEW_STAGE}, and the aggregator leaves them out of class counts and accuracy.
+ *
  * <p>Under exactly-once a prediction becomes visible when its transaction commits, so while the
  * stages keep up with live frames the commit interval is most of the latency; but each commit
  * blocks the stream thread for broker round trips, which costs throughput while there is a backlog.
@@ -70,6 +77,13 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     /** The stage number and model name predictions decided by the difference filter carry. */
     static final int FILTER_STAGE = -1;
     static final String FILTER_MODEL = "difference-filter";
+    /** The stage number, model name and label of a frame that showed its camera's background. */
+    static final int NOTHING_IN_VIEW_STAGE = -2;
+    static final String BACKGROUND_MODEL = "background";
+    static final int NOTHING_IN_VIEW_LABEL = -1;
+    static final String NOTHING_IN_VIEW_NAME = "nothing in view";
+    private static final StageResult NOTHING_IN_VIEW = new StageResult(NOTHING_IN_VIEW_STAGE, BACKGROUND_MODEL, NOTHING_IN_VIEW_LABEL,
+            1f, 0L, true);
     /** A record younger than this means the stages keep up with its producer. */
     static final long CAUGHT_UP_MILLIS = 50;
 
@@ -79,10 +93,10 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
     private final Clock clock;
     private final List<String> classNames;
     private final String queryStatesStore;
-    private final DifferenceFilter filter;
+    private final CameraFilters filters;
     private final long eagerCommitMillis;
     private final double auditRate;
-    private final CarriedReferences carriedReferences = new CarriedReferences();
+    private final FilterMemory memory = new FilterMemory();
     private long lastEagerCommitMillis = Long.MIN_VALUE / 2;
     private TimestampedKeyValueStore<String, QueryCommand> queryStates;
 
@@ -91,7 +105,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
      * @param auditRate the share of early-decided frames the last stage labels too, unless a query asks for another
      */
     StageProcessor(List<CascadeStage> stages, Deserializer<FrameBatch> decoder, List<StageMetrics> metrics, Clock clock,
-                   String queryStatesStore, DifferenceFilter filter, Duration eagerCommit, double auditRate) {
+                   String queryStatesStore, CameraFilters filters, Duration eagerCommit, double auditRate) {
         if (stages.isEmpty() || stages.size() != metrics.size()) {
             throw new IllegalArgumentException("one metrics object per stage needed, got " + stages.size() + " stages and "
                     + metrics.size() + " metrics");
@@ -102,7 +116,7 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         this.clock = clock;
         this.classNames = stages.get(stages.size() - 1).model().card().classes();
         this.queryStatesStore = queryStatesStore;
-        this.filter = filter;
+        this.filters = filters;
         this.eagerCommitMillis = eagerCommit.toMillis();
         this.auditRate = auditRate;
     }
@@ -221,17 +235,31 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
             decidedEarlier[i] = decidedBefore(frames.get(i));
         }
         String camera = batch.getCameraId();
+        DifferenceFilter filter = filters.filterFor(camera);
         boolean filterHere = firstStage == 0 && filter.enabled();
-        CarriedReferences.Reference carried = carriedReferences.before(camera, frames.get(0).getSequence());
-        int[] references = references(frames, images, decidedEarlier, filterHere, carried);
+        FilterMemory.Reference carried = memory.before(camera, frames.get(0).getSequence());
+        int[] references = references(filter, frames, images, decidedEarlier, filterHere, carried);
+        boolean[] empty = filterHere && filters.learnsBackground(camera)
+                ? nothingInView(memory.background(camera, filter.threshold()), frames, images, references, carried) : new boolean[n];
+        boolean[] done = new boolean[n];
+        int lastEmptyReference = -1;
+        int emptyFrames = 0;
+        for (int i = 0; i < n; i++) {
+            if (empty[i]) {
+                decided(record, frames.get(i), NOTHING_IN_VIEW, trailOf(frames.get(i), NOTHING_IN_VIEW, List.of()), 0, null);
+                done[i] = true;
+                emptyFrames++;
+                lastEmptyReference = references[i] == i ? i : lastEmptyReference;
+            }
+        }
+        metrics.get(0).nothingInView(emptyFrames);
         List<Frame> unsure = new ArrayList<>();
         // A frame that follows the camera's reference from an earlier record takes its result where this stage knows it,
         // and otherwise goes on, without running a model, to the stage that decides the reference.
         StageResult[] carriedResult = new StageResult[n];
-        boolean[] done = new boolean[n];
         int carriedFollowers = 0;
         for (int i = 0; i < n; i++) {
-            if (references[i] == DifferenceFilter.FOLLOWS_CARRIED) {
+            if (references[i] == DifferenceFilter.FOLLOWS_CARRIED && !empty[i]) {
                 StageResult reference = carried.decision();
                 if (reference == null) {
                     unsure.add(Frame.newBuilder(frames.get(i)).setFollows(carried.sequence()).build());
@@ -320,10 +348,15 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 case NONE -> decided(record, frame, deciding, trail, rate, null);
             }
         }
+        if (lastEmptyReference >= 0 && (nextReference < 0 || frames.get(lastEmptyReference).getSequence() > frames.get(nextReference).getSequence())) {
+            nextReference = lastEmptyReference;
+            nextDecision = NOTHING_IN_VIEW;
+            nextFailed = false;
+        }
         if (nextFailed) {
-            carriedReferences.forget(camera);
+            memory.forget(camera);
         } else if (nextReference >= 0 && (filterHere || firstStage > 0)) {
-            carriedReferences.remember(camera, new CarriedReferences.Reference(frames.get(nextReference).getSequence(),
+            memory.remember(camera, new FilterMemory.Reference(frames.get(nextReference).getSequence(),
                     filterHere ? images.get(nextReference) : null, nextDecision));
         }
         if (routing != null) {
@@ -403,8 +436,8 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
      * for the camera's reference from an earlier record. Stage 0 with the filter on compares pixels;
      * later stages keep the links frames arrive with, as long as the reference is known here.
      */
-    private int[] references(List<Frame> frames, List<Image> images, StageResult[] decidedEarlier, boolean filterHere,
-                             CarriedReferences.Reference carried) {
+    private static int[] references(DifferenceFilter filter, List<Frame> frames, List<Image> images, StageResult[] decidedEarlier,
+                                    boolean filterHere, FilterMemory.Reference carried) {
         if (filterHere) {
             return filter.references(images, carried == null ? null : carried.image());
         }
@@ -429,6 +462,23 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
         return references;
     }
 
+    /**
+     * Which frames show the camera's background: the references {@code background} recognises (it
+     * learns from each, in the camera's order), their followers, and followers of a carried
+     * reference that showed it.
+     */
+    private static boolean[] nothingInView(SceneBackground background, List<Frame> frames, List<Image> images, int[] references,
+                                           FilterMemory.Reference carried) {
+        boolean carriedEmpty = carried != null && carried.decision() != null && carried.decision().getStage() == NOTHING_IN_VIEW_STAGE;
+        boolean[] empty = new boolean[references.length];
+        for (int i = 0; i < references.length; i++) {
+            int reference = references[i];
+            empty[i] = reference == DifferenceFilter.FOLLOWS_CARRIED ? carriedEmpty
+                    : reference == i ? background.isBackground(images.get(i), frames.get(i).getSequence()) : empty[reference];
+        }
+        return empty;
+    }
+
     private StageMetrics metricsOf(int stage) {
         return metrics.get(stage - stages.get(0).index());
     }
@@ -449,7 +499,8 @@ final class StageProcessor extends ContextualProcessor<String, byte[], String, R
                 .setDecidingStage(deciding.getStage())
                 .setModel(deciding.getModel())
                 .setLabel(deciding.getLabel())
-                .setLabelName(deciding.getLabel() < classNames.size() ? classNames.get(deciding.getLabel()) : "")
+                .setLabelName(deciding.getStage() == NOTHING_IN_VIEW_STAGE ? NOTHING_IN_VIEW_NAME
+                        : deciding.getLabel() >= 0 && deciding.getLabel() < classNames.size() ? classNames.get(deciding.getLabel()) : "")
                 .setConfidence(deciding.getConfidence())
                 .setStages(trail)
                 .setTrueLabel(frame.getLabel())

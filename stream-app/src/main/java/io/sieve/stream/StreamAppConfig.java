@@ -1,5 +1,6 @@
 package io.sieve.stream;
 
+import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.client.ClusterConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,13 +25,16 @@ import java.util.stream.Collectors;
  * @param aggregate       whether this instance aggregates query progress ({@code sieve.aggregate}: true, false, or
  *                        "auto" = where stage 0 runs)
  * @param progressMillis  interval of progress records while a query changes ({@code sieve.progress.interval.ms})
- * @param filterThreshold difference filter threshold, mean absolute difference per sample; 0 = off ({@code sieve.filter.threshold})
+ * @param filters         difference filter thresholds, mean absolute difference per sample, 0 = off, for every camera or
+ *                        per camera ({@code sieve.filter.threshold}: {@code 20} or {@code 0,scene-*=20}), and the cameras
+ *                        that learn their background so that nothing in view runs no model ({@code sieve.filter.background}:
+ *                        {@code none}, {@code *} or patterns like {@code scene-*}); see {@link CameraFilters}
  * @param eagerCommitMillis while the stages keep up with live frames, commit at most this often rather than every
  *                        {@code commit.interval.ms}; 0 = off ({@code sieve.eager.commit.ms}, see {@link StageProcessor})
  */
 public record StreamAppConfig(String stages, String applicationId, String topicPrefix, int partitions, short replication,
                               int modelThreads, String metricsHost, int metricsPort, Path stateDir, String aggregate,
-                              long progressMillis, double filterThreshold, long eagerCommitMillis) {
+                              long progressMillis, CameraFilters filters, long eagerCommitMillis) {
 
     public static StreamAppConfig from(ClusterConfig cluster, Path sieveHome) {
         try {
@@ -49,10 +53,18 @@ public record StreamAppConfig(String stages, String applicationId, String topicP
                     Path.of(cluster.setting("state.dir", sieveHome.resolve(".sieve/streams").toString())),
                     cluster.setting("aggregate", "auto"),
                     Long.parseLong(cluster.setting("progress.interval.ms", "500")),
-                    Double.parseDouble(cluster.setting("filter.threshold", "0")),
+                    filters(cluster.setting("filter.threshold", "0"), cluster.setting("filter.background", "none")),
                     Long.parseLong(cluster.setting("eager.commit.ms", "20")));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid number in the stream app settings: " + e.getMessage(), e);
+        }
+    }
+
+    private static CameraFilters filters(String thresholds, String backgrounds) {
+        try {
+            return CameraFilters.parse(thresholds, backgrounds);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("sieve.filter.threshold / sieve.filter.background: " + e.getMessage(), e);
         }
     }
 

@@ -3,7 +3,7 @@ package io.sieve.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.images.Image;
 import io.sieve.cascade.model.OnnxClassifier;
@@ -43,7 +43,7 @@ class CascadeTopologyTest {
     private final List<CascadeStage> stages = new ArrayList<>();
     private final Random random = new Random(3);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private DifferenceFilter filter = new DifferenceFilter(0);
+    private CameraFilters filters = CameraFilters.everywhere(0);
     private double auditRate = 0;
     private PipelineDriver driver;
 
@@ -213,7 +213,7 @@ class CascadeTopologyTest {
         assertThat(passengers).isNotEmpty().allSatisfy(f -> assertThat(f.getAuditRate()).isEqualTo(1.0));
         driver.close();
 
-        PipelineDriver last = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, meters);
+        PipelineDriver last = new PipelineDriver(topics, stages, Set.of(1), filters, auditRate, null, meters);
         driver = last;
         last.pipe(1, new FrameBatch("cam-9", passed));
         List<Prediction> predictions = last.predictions();
@@ -323,7 +323,7 @@ class CascadeTopologyTest {
         Topics unreachable = new Topics("", "http://127.0.0.1:" + closedPort + "/apis/ccompat/v7");
         stages.add(stage(0, "tiny_logits", 0.5));
         stages.add(last(1, "tiny_softmax"));
-        driver = new PipelineDriver(unreachable, stages, Set.of(0, 1), new DifferenceFilter(0), 0, null, new SimpleMeterRegistry());
+        driver = new PipelineDriver(unreachable, stages, Set.of(0, 1), CameraFilters.everywhere(0), 0, null, new SimpleMeterRegistry());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> driver.pipe(0, "cam-6", new byte[] {0, 0, 0, 0, 7, 2, 4, 6}))
                 .hasStackTraceContaining("schema registry unavailable")
                 .hasStackTraceContaining(String.valueOf(closedPort));
@@ -337,7 +337,7 @@ class CascadeTopologyTest {
         for (int i = 0; i < 10; i++) {
             still.add(Frame.newBuilder(first).setSequence(i).build());
         }
-        filter = new DifferenceFilter(1.0);
+        filters = CameraFilters.everywhere(1.0);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
         driver.pipe(0, "cam-5", encode(new FrameBatch("cam-5", still)));
         List<Prediction> predictions = driver.predictions();
@@ -364,7 +364,7 @@ class CascadeTopologyTest {
     @Test
     void aFixedCamerasNextRecordFollowsTheReferenceOfItsLastOneUntilTheSceneChanges() {
         List<Frame> scenes = frames("cam-7", 2, 32);
-        filter = new DifferenceFilter(1.0);
+        filters = CameraFilters.everywhere(1.0);
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
         driver.pipe(0, "cam-7", encode(new FrameBatch("cam-7", still(scenes.get(0), "cam-7", 0, 5))));
         List<Frame> second = new ArrayList<>(still(scenes.get(0), "cam-7", 5, 2));
@@ -387,7 +387,7 @@ class CascadeTopologyTest {
     @Test
     void followersOfAReferenceStillUndecidedGoOnToTheStageThatDecidesItWithoutRunningAModel() {
         Frame scene = frames("cam-8", 1, 32).get(0);
-        filter = new DifferenceFilter(1.0);
+        filters = CameraFilters.everywhere(1.0);
         startDriver(Set.of(0), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
         var hop = driver.dataOutput(topics.frames(1).name(), topics.frames(1).valueSerde().deserializer());
         driver.pipe(0, "cam-8", encode(new FrameBatch("cam-8", still(scene, "cam-8", 0, 4))));
@@ -401,7 +401,7 @@ class CascadeTopologyTest {
         });
         driver.close();
 
-        driver = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, meters);
+        driver = new PipelineDriver(topics, stages, Set.of(1), filters, auditRate, null, meters);
         passed.forEach(b -> driver.pipe(1, b));
         List<Prediction> predictions = driver.predictions();
         assertThat(predictions).hasSize(8);
@@ -412,7 +412,7 @@ class CascadeTopologyTest {
         driver.close();
 
         // A restarted instance has forgotten the reference: its followers run the model themselves, and none is lost.
-        driver = new PipelineDriver(topics, stages, Set.of(1), filter, auditRate, null, new SimpleMeterRegistry());
+        driver = new PipelineDriver(topics, stages, Set.of(1), filters, auditRate, null, new SimpleMeterRegistry());
         driver.pipe(1, passed.get(1));
         assertThat(driver.predictions()).hasSize(4).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
     }
@@ -420,7 +420,7 @@ class CascadeTopologyTest {
     @Test
     void aFollowerOfACarriedReferencePickedForTheAuditIsLabelledByTheLastStage() {
         Frame scene = frames("cam-10", 1, 32).get(0);
-        filter = new DifferenceFilter(1.0);
+        filters = CameraFilters.everywhere(1.0);
         auditRate = 1;
         startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.0), last(1, "tiny_softmax"));
         driver.pipe(0, "cam-10", encode(new FrameBatch("cam-10", still(scene, "cam-10", 0, 3))));
@@ -437,9 +437,49 @@ class CascadeTopologyTest {
         });
     }
 
+    @Test
+    void aCameraThatLearnedItsBackgroundDecidesFramesWithNothingInViewWithoutAModel() {
+        // Scene 0 is the camera's empty scene, 1 and 2 objects passing through.
+        List<Frame> scenes = frames("cam-11", 3, 32);
+        filters = CameraFilters.parse("0,cam-11=1", "cam-*");
+        startDriver(Set.of(0, 1), stage(0, "tiny_logits", 0.999), last(1, "tiny_softmax"));
+        List<Frame> first = new ArrayList<>(still(scenes.get(0), "cam-11", 0, 3));
+        first.addAll(still(scenes.get(1), "cam-11", 3, 12));
+        first.addAll(still(scenes.get(0), "cam-11", 15, 3));
+        driver.pipe(0, "cam-11", encode(new FrameBatch("cam-11", first)));
+        List<Frame> second = new ArrayList<>(still(scenes.get(0), "cam-11", 18, 2));
+        second.addAll(still(scenes.get(2), "cam-11", 20, 2));
+        driver.pipe(0, "cam-11", encode(new FrameBatch("cam-11", second)));
+        // Another camera without a filter sees the same scenes and runs the models on every frame.
+        driver.pipe(0, "cam-12", encode(new FrameBatch("cam-12", still(scenes.get(0), "cam-12", 0, 2))));
+
+        List<Prediction> predictions = driver.predictions();
+        assertThat(predictions.stream().filter(p -> p.getCameraId().equals("cam-12")))
+                .hasSize(2).allSatisfy(p -> assertThat(p.getDecidingStage()).isEqualTo(1));
+        Map<Long, Prediction> bySequence = predictions.stream().filter(p -> p.getCameraId().equals("cam-11"))
+                .collect(Collectors.toMap(Prediction::getSequence, p -> p));
+        assertThat(bySequence).hasSize(22);
+        for (long seq = 0; seq < 15; seq++) {
+            assertThat(bySequence.get(seq).getDecidingStage()).as("frame %d, before the scene came back", seq).isNotEqualTo(-2);
+        }
+        for (long seq = 15; seq < 20; seq++) {
+            Prediction empty = bySequence.get(seq);
+            assertThat(empty.getDecidingStage()).as("frame %d", seq).isEqualTo(StageProcessor.NOTHING_IN_VIEW_STAGE);
+            assertThat(empty.getLabel()).isEqualTo(StageProcessor.NOTHING_IN_VIEW_LABEL);
+            assertThat(empty.getLabelName()).isEqualTo("nothing in view");
+            assertThat(empty.getModel()).isEqualTo(StageProcessor.BACKGROUND_MODEL);
+            assertThat(empty.getAudit()).isNull();
+        }
+        assertThat(bySequence.get(20L).getDecidingStage()).as("a new object runs the models").isEqualTo(1);
+        assertThat(bySequence.get(21L).getDecidingStage()).isEqualTo(StageProcessor.FILTER_STAGE);
+        assertThat(meters.get("sieve.stage.frames.in").tag("stage", "0").counter().count()).as("scenes 0, 1, 2 of cam-11, 2 of cam-12")
+                .isEqualTo(5);
+        assertThat(meters.get("sieve.stage.frames.nothing.in.view").tag("stage", "0").counter().count()).isEqualTo(5);
+    }
+
     private void startDriver(Set<Integer> selected, CascadeStage... cascade) {
         stages.addAll(Arrays.asList(cascade));
-        driver = new PipelineDriver(topics, stages, selected, filter, auditRate, null, meters);
+        driver = new PipelineDriver(topics, stages, selected, filters, auditRate, null, meters);
     }
 
     private CascadeStage stage(int index, String model, double threshold) {

@@ -1,7 +1,7 @@
 package io.sieve.stream;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.cascade.runtime.CascadeStage;
 import io.sieve.client.ClusterConfig;
 import io.sieve.client.Topics;
@@ -47,12 +47,12 @@ final class PipelineDriver implements AutoCloseable {
     private final List<Prediction> predictions = new ArrayList<>();
 
     /** @param aggregation the control path's settings, or null to run the data path alone (an instance running only later stages) */
-    PipelineDriver(Topics topics, List<CascadeStage> cascade, Set<Integer> selected, DifferenceFilter filter, double auditRate,
+    PipelineDriver(Topics topics, List<CascadeStage> cascade, Set<Integer> selected, CameraFilters filters, double auditRate,
                    CascadeTopology.Aggregation aggregation, MeterRegistry meters) {
         this.topics = topics;
         ClusterConfig cluster = ClusterConfig.embeddedDefaults();
         StreamAppConfig config = StreamAppConfig.from(cluster, Path.of("."));
-        Topology data = CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade, selected, filter, Duration.ZERO, auditRate, meters,
+        Topology data = CascadeTopology.buildStages(new StreamsBuilder(), topics, cascade, selected, filters, Duration.ZERO, auditRate, meters,
                 Clock.systemUTC());
         this.stages = new TopologyTestDriver(data, testProperties(SieveStreamApp.streamsProperties(cluster, config, "data-path")));
         this.stagePredictions = output(stages, topics.predictions().name(), topics.predictions().valueSerde().deserializer());

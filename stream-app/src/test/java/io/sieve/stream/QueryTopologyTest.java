@@ -8,7 +8,7 @@ import io.sieve.cascade.definition.ExitProfile;
 import io.sieve.cascade.definition.ReliabilityTable;
 import io.sieve.cascade.estimate.PrecisionTarget;
 import io.sieve.cascade.estimate.StageCalibration;
-import io.sieve.cascade.filter.DifferenceFilter;
+import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.CascadeStage;
@@ -65,7 +65,7 @@ class QueryTopologyTest {
         // Calibration claims stage 0 decides 0.1% of its frames: any real stream of these fixtures departs from that.
         var aggregation = new CascadeTopology.Aggregation(calibration(), Arrays.asList(new ExitProfile(100_000, 100, 5), null),
                 Duration.ofMillis(500), 1);
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, aggregation, meters);
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.everywhere(0), 0, aggregation, meters);
         progress = driver.progress();
     }
 
@@ -191,7 +191,7 @@ class QueryTopologyTest {
     void aQueryReachingItsPrecisionEndsDoneAtPrecisionAndItsLaterFramesAreNotRun() {
         // Stage 0's exit profile left out: drift is not checked, so nothing holds the query back.
         driver.close();
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0,
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.everywhere(0), 0,
                 new CascadeTopology.Aggregation(calibration(), Arrays.asList(null, null), Duration.ofMillis(500), 1), meters);
         progress = driver.progress();
         driver.command(QueryCommand.newBuilder().setQueryId("precise").setAction(QueryAction.START).setExpectedFrames(2000L)
@@ -268,7 +268,7 @@ class QueryTopologyTest {
         // Every frame shows what the last stage says and stage 0 does not: each early answer costs a point of accuracy, over a budget of 0.
         labelOf = i -> 1;
         driver.close();
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, new CascadeTopology.Aggregation(calibration(),
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.everywhere(0), 0, new CascadeTopology.Aggregation(calibration(),
                 Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0, Arrays.asList(0.105, null), true), meters);
         progress = driver.progress();
         driver.command(QueryCommand.newBuilder().setQueryId("budgeted").setAction(QueryAction.START).setExpectedFrames(2000L)
@@ -310,7 +310,7 @@ class QueryTopologyTest {
     @Test
     void aQueryThatSaysNoKeepsCalibrationsThresholdsAndTheRecordSaysWhy() {
         driver.close();
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), new DifferenceFilter(0), 0, new CascadeTopology.Aggregation(calibration(),
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.everywhere(0), 0, new CascadeTopology.Aggregation(calibration(),
                 Arrays.asList(null, null), Duration.ofMillis(500), 1, 0.0, Arrays.asList(0.105, null), true), meters);
         progress = driver.progress();
         driver.command(QueryCommand.newBuilder().setQueryId("fixed").setAction(QueryAction.START).setExpectedFrames(2000L)
@@ -371,6 +371,41 @@ class QueryTopologyTest {
         assertThat(last.getQueryId()).isEqualTo("q6");
         assertThat(last.getState()).isEqualTo(QueryState.RUNNING);
         assertThat(last.getFramesSeen()).isZero();
+    }
+
+    @Test
+    void framesWithNothingInViewAreCountedApartAndLeftOutOfClassesAndAccuracy() {
+        driver.close();
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.parse("1", "cam-scene"), 0,
+                new CascadeTopology.Aggregation(calibration(), Arrays.asList(new ExitProfile(100_000, 100, 5), null), Duration.ofMillis(500), 1),
+                meters);
+        progress = driver.progress();
+        command("scene", QueryAction.START, QueryMode.LIVE, null, List.of("cam-scene"));
+        byte[] empty = new byte[32 * 32 * 3];
+        byte[] object = new byte[32 * 32 * 3];
+        random.nextBytes(empty);
+        random.nextBytes(object);
+        // The empty scene (no truth), an object of class 3 for 12 frames, the empty scene again: now known, its frames
+        // have nothing in view; the truth of one of them says an object was there after all.
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            boolean objectInView = i >= 3 && i < 15;
+            Integer truth = objectInView ? Integer.valueOf(3) : i == 18 ? Integer.valueOf(5) : null;
+            frames.add(Frame.newBuilder().setCameraId("cam-scene").setSequence(i).setCaptureTime(Instant.now()).setWidth(32).setHeight(32)
+                    .setChannels(3).setLayout(PixelLayout.HWC).setPixels(ByteBuffer.wrap(objectInView ? object : empty)).setLabel(truth).build());
+        }
+        driver.pipe(0, new FrameBatch("cam-scene", frames));
+        driver.advanceWallClockTime(Duration.ofMillis(600));
+        Progress last = last(progress.readValuesToList());
+        assertThat(last.getFramesSeen()).isEqualTo(20);
+        assertThat(last.getFramesNothingInView()).isEqualTo(5);
+        assertThat(last.getNothingInViewLabelled()).isEqualTo(1);
+        // Two scenes ran the models (the empty one before it was known, and the object); their followers took their answers.
+        assertThat(last.getClasses().stream().mapToLong(ClassEstimate::getPredicted).sum()).isEqualTo(2);
+        // The calibration's smoothed confusion rows do not sum to exactly 1: the counts add up to about the 15 frames, not 20.
+        assertThat(last.getClasses().stream().mapToDouble(ClassEstimate::getEstimate).sum()).as("of the 15 frames with something to count")
+                .isCloseTo(15, within(1.0));
+        assertThat(last.getStages().get(0).getFramesIn()).isEqualTo(2);
     }
 
     private static <T> T last(List<T> records) {
