@@ -51,6 +51,12 @@ function renderDetail() {
     ? `${num(q.seen)} of ${num(q.expected)} frames (${pct(share)})` + (q.eta !== null && q.eta !== undefined ? `, about ${num(q.eta)} s left` : '')
     : `${num(q.seen)} frames (live)`;
   document.getElementById('seen').textContent = num(q.seen);
+  const empty = document.getElementById('nothing-in-view');
+  empty.textContent = !q.nothingInView ? '–' : `${num(q.nothingInView)} (${pct(q.nothingInView / q.seen)})`
+    + (q.nothingInViewLabelled ? `, ${num(q.nothingInViewLabelled)} of them labelled with an object` : '');
+  empty.title = 'Frames that showed their camera\'s learned background: no model ran on them, and they are left out of the '
+    + 'class counts, the accuracy and the drift checks.' + (q.nothingInViewLabelled
+    ? ' Their true labels name an object: the background detector missed it there.' : '');
   document.getElementById('fps').textContent = num(q.fps);
   document.getElementById('accuracy').textContent = q.accuracy === null ? '–'
     : `${pct(q.accuracy)} [${pct(q.accuracyLow)}, ${pct(q.accuracyHigh)}]`;

@@ -58,6 +58,8 @@ final class ProgressBoard {
         v.put("state", p.getState().name());
         v.put("expected", p.getFramesExpected());
         v.put("seen", p.getFramesSeen());
+        v.put("nothingInView", p.getFramesNothingInView());
+        v.put("nothingInViewLabelled", p.getNothingInViewLabelled());
         v.put("fps", p.getThroughputFps());
         v.put("eta", p.getEtaSeconds());
         v.put("target", p.getTargetClass());

@@ -178,7 +178,8 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
             }
         }
         int target = agg.targetClass == null ? -1 : classNames.indexOf(agg.targetClass);
-        if (target >= 0) {
+        // The estimates count decisions (a difference filter's follower repeats one), so their correlation is among decisions.
+        if (target >= 0 && p.getDecidingStage() >= 0) {
             agg.targetAutocorrelation.observe(p.getLabel() == target ? 1 : 0);
         }
         ThresholdControl control = agg.thresholdControl(aggregation, p.getTrueLabel() != null);
