@@ -28,7 +28,8 @@ import picocli.CommandLine.Option;
         description = {"Calibrate the difference filter: the threshold that saves the most model calls while the cascade behind it still",
             "agrees with the cascade on every frame. On a video or a folder of frames, against the cascade's own labels; on scene",
             "cameras (--scene), chosen on the first --seeds seed and measured on the others, against the cascade, the expensive",
-            "model and the truth. Set the result as sieve.filter.threshold for live cameras."})
+            "model and the truth. Set the result as sieve.filter.threshold for live cameras, for all of them (20) or for those",
+            "it was chosen for (0,lobby-*=20); sieve.filter.background=lobby-* lets them learn their empty scene too."})
 final class FilterCommand implements Callable<Integer> {
     static final double[] THRESHOLDS = {1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30};
     private static final int MODEL_BATCH = 256;
