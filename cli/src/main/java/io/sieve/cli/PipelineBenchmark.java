@@ -71,6 +71,8 @@ final class PipelineBenchmark {
 
     /** Frames run before the clock starts, in-process and through Kafka alike, so that neither is timed while the JIT compiles. */
     static final int WARM_UP_FRAMES = 1000;
+    /** Reads that must bring timed predictions for a throughput to mean anything. */
+    static final int MIN_DELIVERIES = 5;
     private static final String WARM_UP = "warm-up";
 
     /** The cascade alone, batch by batch (the records' batches), after one warm-up pass over the first 1,000 frames. */
@@ -122,6 +124,11 @@ final class PipelineBenchmark {
             try (SieveStreamApp app = SieveStreamApp.start(cascadeFile, appCluster, config, Duration.ofSeconds(120))) {
                 backlog = reader.readUntil(frames.size(), WARM_UP_FRAMES, expensiveModel, frames, "backlog", progress,
                         Duration.ofMinutes(10));
+                if (backlog.deliveriesAfterClock < MIN_DELIVERIES) {
+                    // Under exactly-once, predictions become visible a transaction at a time: a run a few commits long has no rate.
+                    throw new IllegalStateException("the " + backlog.readAfterClock + " predictions after the warm-up became visible in only "
+                            + backlog.deliveriesAfterClock + " reads (a few transactions): too short to time; run with more --frames");
+                }
                 double seconds = (backlog.lastReadNanos - backlog.clockStartNanos) / 1e9;
                 double fps = backlog.readAfterClock / seconds;
 
@@ -181,6 +188,8 @@ final class PipelineBenchmark {
         /** When as many predictions as the warm-up has frames were read (of the warm-up or this phase), and how many came after. */
         long clockStartNanos;
         long readAfterClock;
+        /** Polls that brought predictions after the clock started. */
+        long deliveriesAfterClock;
         final List<Double> latencies = new ArrayList<>();
         final List<Double> toDecision = new ArrayList<>();
 
@@ -237,6 +246,7 @@ final class PipelineBenchmark {
                 var records = consumer.poll(Duration.ofMillis(5));
                 long readAtMillis = System.currentTimeMillis();
                 long readAtNanos = System.nanoTime();
+                long timedBefore = counts.readAfterClock;
                 for (ConsumerRecord<String, Prediction> record : records) {
                     Prediction p = record.value();
                     boolean warmingUp = p != null && p.getCameraId().startsWith(WARM_UP + "-");
@@ -268,6 +278,7 @@ final class PipelineBenchmark {
                     }
                     progress.accept(1);
                 }
+                counts.deliveriesAfterClock += counts.readAfterClock > timedBefore ? 1 : 0;
             }
             return counts;
         }
