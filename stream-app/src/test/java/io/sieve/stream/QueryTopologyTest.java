@@ -376,7 +376,7 @@ class QueryTopologyTest {
     @Test
     void framesWithNothingInViewAreCountedApartAndLeftOutOfClassesAndAccuracy() {
         driver.close();
-        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.parse("1", "cam-scene"), 0,
+        driver = new PipelineDriver(topics, stages, Set.of(0, 1), CameraFilters.parse("1", "cam-scene"), 1,
                 new CascadeTopology.Aggregation(calibration(), Arrays.asList(new ExitProfile(100_000, 100, 5), null), Duration.ofMillis(500), 1),
                 meters);
         progress = driver.progress();
@@ -406,6 +406,9 @@ class QueryTopologyTest {
         assertThat(last.getClasses().stream().mapToDouble(ClassEstimate::getEstimate).sum()).as("of the 15 frames with something to count")
                 .isCloseTo(15, within(1.0));
         assertThat(last.getStages().get(0).getFramesIn()).isEqualTo(2);
+        // Every early answer audited: the audit's counts are exact, and of the same 15 frames.
+        assertThat(last.getClasses().stream().mapToDouble(ClassEstimate::getAuditedEstimate).sum()).isCloseTo(15, within(1e-6));
+        assertThat(last.getAudit().getScope()).isEqualTo("frames seen so far");
     }
 
     private static <T> T last(List<T> records) {
