@@ -17,4 +17,9 @@ public record Image(int width, int height, int channels, Layout layout, byte[] p
                     + " pixel bytes, got " + (pixels == null ? "none" : pixels.length));
         }
     }
+
+    /** Whether {@code other} has this image's width, height, channels and layout, so that their samples line up one to one. */
+    public boolean sameShapeAs(Image other) {
+        return width == other.width && height == other.height && channels == other.channels && layout == other.layout;
+    }
 }

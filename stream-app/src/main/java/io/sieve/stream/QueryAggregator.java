@@ -356,7 +356,7 @@ final class QueryAggregator extends ContextualProcessor<String, SpecificRecord, 
         // A live query's audit speaks of the frames seen so far (only its coins are random), a replay's of all its frames.
         boolean ofSeenFrames = agg.live || agg.expected == null;
         // Frames with nothing in view are no part of it: the audit counts the others, as the estimates do.
-        long auditPopulation = (ofSeenFrames ? agg.seen : Math.max(agg.expected, agg.seen)) - agg.nothingInView;
+        long auditPopulation = ofSeenFrames ? agg.seen - agg.nothingInView : population(agg);
         boolean audited = audit.frames() > 0 && audit.valid();
         if (audit.frames() > 0) {
             AuditProgress.Builder report = AuditProgress.newBuilder()

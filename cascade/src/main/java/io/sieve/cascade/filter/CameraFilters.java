@@ -97,8 +97,9 @@ public final class CameraFilters {
     /** How a pattern matches a camera id: the length of what it names, or -1 where it does not match. */
     private static int matchLength(String pattern, String camera) {
         if (pattern.endsWith("*")) {
-            String prefix = pattern.substring(0, pattern.length() - 1);
-            return camera.startsWith(prefix) ? prefix.length() : -1;
+            // Looked up for every record: compare the prefix in place rather than cutting it out.
+            int prefix = pattern.length() - 1;
+            return camera.regionMatches(0, pattern, 0, prefix) ? prefix : -1;
         }
         return pattern.equals(camera) ? Integer.MAX_VALUE : -1;
     }

@@ -60,7 +60,7 @@ public final class DifferenceFilter {
 
     /** Mean absolute difference per sample; images of different shapes or layouts are infinitely different. */
     public static double meanAbsoluteDifference(Image a, Image b) {
-        if (a.width() != b.width() || a.height() != b.height() || a.channels() != b.channels() || a.layout() != b.layout()) {
+        if (!a.sameShapeAs(b)) {
             return Double.POSITIVE_INFINITY;
         }
         byte[] x = a.pixels();

@@ -104,7 +104,7 @@ public final class SceneBackground {
      * within {@code threshold} of it once {@code b}'s brightness is scaled to {@code a}'s.
      */
     static boolean sameScene(Image a, Image b, double threshold) {
-        if (a.width() != b.width() || a.height() != b.height() || a.channels() != b.channels() || a.layout() != b.layout()) {
+        if (!a.sameShapeAs(b)) {
             return false;
         }
         byte[] x = a.pixels();
