@@ -814,7 +814,6 @@ def export(name, model, description, recipe, n_train, minutes, splits, args):
         "macs": count_macs(model),
         "validation_accuracy": round(accuracy(model, xval, yval), 4),
         "test_accuracy": round(accuracy(model, xte, yte), 4),
-        "test_accuracy_with_flips": round(accuracy(model, xte, yte, flips=True), 4),
         "training": {
             "recipe": recipe.describe()
                       + (f"; distilled from {TEACHERS[name][0]} (KL at temperature {DISTILLATION_TEMPERATURE}, "
@@ -831,10 +830,12 @@ def export(name, model, description, recipe, n_train, minutes, splits, args):
             "torch": torch.__version__,
             "command": "/usr/bin/python3 models/train.py " + " ".join(sys.argv[1:]),
         },
+        # What the stage does not compute, for comparison: its logits averaged with the mirror image's.
+        "measured": {"test_accuracy_with_flips": round(accuracy(model, xte, yte, flips=True), 4)},
     }
     (out / f"{name}.card.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"[{name}] exported {onnx_path}: validation {card['validation_accuracy']:.4f} "
-          f"test {card['test_accuracy']:.4f} (with flips {card['test_accuracy_with_flips']:.4f})", flush=True)
+          f"test {card['test_accuracy']:.4f} (with flips {card['measured']['test_accuracy_with_flips']:.4f})", flush=True)
 
 
 def main():
