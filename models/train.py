@@ -17,6 +17,7 @@ calibration uses is fixed and needs no index file: records 5000-9999 of data_bat
 uses the other 45,000 training records; the test batch is only ever used to report accuracy.
 """
 import argparse
+import collections
 import hashlib
 import json
 import math
@@ -126,18 +127,24 @@ class TeacherViews:
     view e mod count, so a large teacher costs a few forward passes over the data instead of one
     per student epoch."""
 
-    def __init__(self, teacher, xtr, count, seed, batch=500):
+    def __init__(self, tensors):
+        self.tensors = tensors
+        self.dy, self.dx, self.flip, self.logits = tensors["dy"], tensors["dx"], tensors["flip"], tensors["logits"]
+
+    @staticmethod
+    def compute(teacher, xtr, count, seed, batch=500):
         generator = torch.Generator().manual_seed(seed)
         n = len(xtr)
-        self.dy = torch.randint(0, 9, (count, n), generator=generator)
-        self.dx = torch.randint(0, 9, (count, n), generator=generator)
-        self.flip = torch.rand((count, n), generator=generator) < 0.5
-        self.logits = torch.empty(count, n, 10)
+        views = TeacherViews({"dy": torch.randint(0, 9, (count, n), generator=generator),
+                              "dx": torch.randint(0, 9, (count, n), generator=generator),
+                              "flip": torch.rand((count, n), generator=generator) < 0.5,
+                              "logits": torch.empty(count, n, 10)})
         started = time.time()
         for v in range(count):
             for i in range(0, n, batch):
-                self.logits[v, i:i + batch] = teacher(self.images(xtr[i:i + batch], v, slice(i, i + batch)))
+                views.logits[v, i:i + batch] = teacher(views.images(xtr[i:i + batch], v, slice(i, i + batch)))
             print(f"  teacher view {v + 1}/{count} done ({(time.time() - started) / 60:.1f} min)", flush=True)
+        return views
 
     def images(self, x, view, idx):
         return flip_where(normalise(crop(x, 4, self.dy[view, idx], self.dx[view, idx])), self.flip[view, idx])
@@ -413,7 +420,6 @@ class ModernRecipe:
     flips, lookahead, whitening and dirac initialisation."""
 
     batch = 1024
-    lr = 11.5
     momentum = 0.85
     weight_decay = 0.0153
     bias_scaler = 64.0
@@ -421,15 +427,19 @@ class ModernRecipe:
     whiten_bias_epochs = 3
     translate = 2
 
-    def __init__(self, epochs, without=frozenset()):
+    def __init__(self, epochs, without=frozenset(), lr=11.5):
         unknown = set(without) - set(TRICKS)
         if unknown:
             sys.exit(f"--without {','.join(sorted(unknown))}: no such trick; known: {', '.join(TRICKS)}")
         self.epochs = epochs
         self.without = frozenset(without)
+        self.lr = lr
 
     def with_epochs(self, epochs):
-        return ModernRecipe(epochs, self.without)
+        return ModernRecipe(epochs, self.without, self.lr)
+
+    def without_tricks(self, without):
+        return ModernRecipe(self.epochs, without, self.lr)
 
     def uses(self, trick):
         return trick not in self.without
@@ -443,11 +453,11 @@ class ModernRecipe:
                 + (f"; WITHOUT {left_out}" if left_out else ""))
 
     def config(self):
-        return {"recipe": "modern", "epochs": self.epochs, "without": sorted(self.without)}
+        return {"recipe": "modern", "epochs": self.epochs, "lr": self.lr, "without": sorted(self.without)}
 
 
-def airnet(recipe):
-    return AirNet(bn_momentum=0.4 if recipe.uses("bn_momentum") else 0.1)
+def airnet(widths):
+    return lambda recipe: AirNet(widths, bn_momentum=0.4 if recipe.uses("bn_momentum") else 0.1)
 
 
 # name -> (constructor taking the recipe, recipe, description)
@@ -464,7 +474,11 @@ ZOO = {
     "sievenet_m_kd": (lambda r: SieveNet(32), ClassicRecipe(40, 0.1), "SieveNet width 32, distilled from ResNet-20"),
     "sievenet_m_leaky": (lambda r: SieveNet(32), ClassicRecipe(30, 0.1),
                          "SieveNet width 32 trained WITH the calibration frames (for the leak tests only)"),
-    "airnet": (airnet, ModernRecipe(9.9), "AirNet (airbench94's network: patch whitening, 3 conv groups 64-256-256)"),
+    "airnet": (airnet((64, 256, 256)), ModernRecipe(9.9),
+               "AirNet (airbench94's network: patch whitening, 3 conv groups 64-256-256)"),
+    # airbench95's widths, epochs and learning rate.
+    "airnet_l": (airnet((128, 384, 384)), ModernRecipe(15, lr=10.0),
+                 "AirNet-L (airbench95's widths: patch whitening, 3 conv groups 128-384-384)"),
     "sievenet_m_air": (lambda r: SieveNet(32), ClassicRecipe(40, 0.1), "SieveNet width 32, distilled from AirNet"),
     "sievenet_l_air": (lambda r: SieveNet(48), ClassicRecipe(40, 0.1), "SieveNet width 48, distilled from AirNet"),
 }
@@ -476,11 +490,14 @@ LEAKY_TRAINING_RECORDS = 10000
 # Students and the exported model they learn from. A cascade's accuracy loss counts disagreements
 # with its last stage, so a cheap stage that imitates the expensive one may exit more frames.
 # A teacher with a view count is run once on that many fixed augmented views (TeacherViews) instead
-# of on every student batch.
-TEACHERS = {"sievenet_m_kd": ("resnet20", None), "sievenet_m_air": ("airnet", 10), "sievenet_l_air": ("airnet", 10)}
-DISTILLATION_TEMPERATURE = 4.0
+# of on every student batch. AirNet was trained with label smoothing, which already softens its
+# outputs (mean top probability 0.68 on the training views): at temperature 4 they are nearly
+# uniform (0.20), so its students learn at temperature 1.
+Teacher = collections.namedtuple("Teacher", "model views temperature")
+TEACHERS = {"sievenet_m_kd": Teacher("resnet20", None, 4.0), "sievenet_m_air": Teacher("airnet", 10, 1.0),
+            "sievenet_l_air": Teacher("airnet", 10, 1.0)}
 DISTILLATION_WEIGHT = 0.9
-DEFAULT_SET = [n for n in ZOO if n not in ("resnet56", "airnet") and n not in TEACHERS and n not in LEAKY] + [
+DEFAULT_SET = [n for n in ZOO if n not in ("resnet56", "airnet", "airnet_l") and n not in TEACHERS and n not in LEAKY] + [
     "sievenet_m_kd"]
 
 
@@ -521,9 +538,9 @@ def accuracy(model, x, y, batch=1000, flips=False):
 # ----------------------------------------------------------------------------- training loops
 
 class ClassicTrainer:
-    def __init__(self, model, recipe, xtr, ytr, teacher, views):
+    def __init__(self, model, recipe, xtr, ytr, teacher, views, temperature):
         self.model, self.recipe, self.xtr, self.ytr = model, recipe, xtr, ytr
-        self.teacher, self.views = teacher, views
+        self.teacher, self.views, self.temperature = teacher, views, temperature
         self.steps = math.ceil(len(xtr) / recipe.batch)
         self.epochs = recipe.epochs
         self.opt = torch.optim.SGD(model.parameters(), lr=recipe.max_lr, momentum=0.9, nesterov=True,
@@ -548,7 +565,7 @@ class ClassicTrainer:
             logits = self.model(xb)
             loss = F.cross_entropy(logits, self.ytr[idx])
             if teacher_logits is not None:
-                t = DISTILLATION_TEMPERATURE
+                t = self.temperature
                 soft = F.kl_div(F.log_softmax(logits / t, 1), F.softmax(teacher_logits / t, 1),
                                 reduction="batchmean") * t * t
                 loss = DISTILLATION_WEIGHT * soft + (1 - DISTILLATION_WEIGHT) * loss
@@ -585,7 +602,7 @@ class ModernTrainer:
 
     lookahead_every = 5
 
-    def __init__(self, model, recipe, xtr, ytr, teacher, views):
+    def __init__(self, model, recipe, xtr, ytr, teacher, views, temperature):
         if teacher is not None:
             sys.exit("distillation with the modern recipe is not built: use the classic recipe for students")
         self.model, self.recipe, self.xtr, self.ytr = model, recipe, xtr, ytr
@@ -727,7 +744,7 @@ def train_one(name, splits, args):
     if args.without:
         if not isinstance(recipe, ModernRecipe):
             sys.exit(f"--without applies to models trained with the modern recipe, not {name}")
-        recipe = ModernRecipe(recipe.epochs, args.without)
+        recipe = recipe.without_tricks(args.without)
     if args.epochs:
         recipe = recipe.with_epochs(args.epochs)
     label = run_name(name, recipe)
@@ -739,22 +756,25 @@ def train_one(name, splits, args):
         ytr = torch.cat([ytr[:LEAKY_TRAINING_RECORDS], yval])
     torch.manual_seed(args.seed)
     model = ctor(recipe)
-    teacher, views, teacher_config = None, None, None
+    teacher, views, teacher_config, temperature = None, None, None, None
     if name in TEACHERS:
-        teacher_name, view_count = TEACHERS[name]
-        teacher_path = Path(args.out) / f"{teacher_name}.onnx"
+        spec = TEACHERS[name]
+        temperature = spec.temperature
+        teacher_path = Path(args.out) / f"{spec.model}.onnx"
         if not teacher_path.is_file():
-            sys.exit(f"[{label}] needs its teacher {teacher_path}: train {teacher_name} first")
+            sys.exit(f"[{label}] needs its teacher {teacher_path}: train {spec.model} first")
         teacher = OnnxTeacher(teacher_path)
         teacher_config = {"path": str(teacher_path), "sha256": hashlib.sha256(teacher_path.read_bytes()).hexdigest(),
-                          "views": view_count}
-        print(f"[{label}] distilling from {teacher_path} (T={DISTILLATION_TEMPERATURE}, "
-              f"weight {DISTILLATION_WEIGHT}" + (f", on {view_count} fixed augmented views" if view_count else "")
-              + ")", flush=True)
-        if view_count:
-            views = cached(Path(args.checkpoints) / f"{label}.teacher-views.pt", teacher_config,
-                           lambda: TeacherViews(teacher, xtr, view_count, args.seed))
-    trainer = TRAINERS[type(recipe)](model, recipe, xtr, ytr, teacher, views)
+                          "views": spec.views}
+        print(f"[{label}] distilling from {teacher_path} (T={temperature}, weight {DISTILLATION_WEIGHT}"
+              + (f", on {spec.views} fixed augmented views" if spec.views else "") + ")", flush=True)
+        if spec.views:
+            # Shared by every student of this teacher with the same data and seed.
+            views = TeacherViews(cached(Path(args.checkpoints) / f"{spec.model}.{spec.views}-views.pt",
+                                        dict(teacher_config, seed=args.seed, training_images=len(xtr)),
+                                        lambda: TeacherViews.compute(teacher, xtr, spec.views, args.seed).tensors))
+        teacher_config["temperature"] = temperature
+    trainer = TRAINERS[type(recipe)](model, recipe, xtr, ytr, teacher, views, temperature)
     config = dict(recipe.config(), name=name, seed=args.seed, training_images=len(xtr),
                   data=str(args.data_dir), teacher=teacher_config)
     checkpoint = Checkpoint(args.checkpoints, label, config)
@@ -816,7 +836,7 @@ def export(name, model, description, recipe, n_train, minutes, splits, args):
         "test_accuracy": round(accuracy(model, xte, yte), 4),
         "training": {
             "recipe": recipe.describe()
-                      + (f"; distilled from {TEACHERS[name][0]} (KL at temperature {DISTILLATION_TEMPERATURE}, "
+                      + (f"; distilled from {TEACHERS[name].model} (KL at temperature {TEACHERS[name].temperature:g}, "
                          f"weight {DISTILLATION_WEIGHT}, cross-entropy {1 - DISTILLATION_WEIGHT:.1f})"
                          if name in TEACHERS else ""),
             "epochs": recipe.epochs,
