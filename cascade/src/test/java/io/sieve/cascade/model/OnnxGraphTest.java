@@ -29,8 +29,9 @@ class OnnxGraphTest {
         OnnxGraph.Macs macs = graph.macs(card.input().name(), card.input().shape());
         assertThat(macs.unknownBecause()).isNull();
         assertThat(macs.count()).isEqualTo(card.macs());
-        // The exported graph folds BatchNorm's scale and shift into the convolutions: it holds up to 2 fewer per channel.
-        assertThat(graph.parameters()).isBetween((long) (0.95 * card.params()), card.params());
+        // A BatchNorm right after a convolution is folded into it on export (its scale and shift go: 2 fewer per
+        // channel); one after a pool, as in AirNet, stays and brings its running mean and variance (2 more).
+        assertThat(graph.parameters()).isBetween((long) (0.95 * card.params()), (long) (1.05 * card.params()));
     }
 
     @Test
