@@ -313,7 +313,8 @@ class OnnxTeacher:
 
     PyTorch cannot import ONNX and Debian ships no ONNX Runtime for Python, but the zoo's exports
     use only a handful of operators (batch norm is folded into a Conv right before it on export;
-    AirNet's, after a pool, stays), so interpreting the graph node by node is exact and short. An unsupported operator is an error naming it."""
+    AirNet's, after a pool, stays), so interpreting the graph node by node is exact and short. An
+    unsupported operator is an error naming it."""
 
     def __init__(self, path):
         import onnx
@@ -479,7 +480,6 @@ ZOO = {
     # airbench95's widths, epochs and learning rate.
     "airnet_l": (airnet((128, 384, 384)), ModernRecipe(15, lr=10.0),
                  "AirNet-L (airbench95's widths: patch whitening, 3 conv groups 128-384-384)"),
-    "sievenet_m_air": (lambda r: SieveNet(32), ClassicRecipe(40, 0.1), "SieveNet width 32, distilled from AirNet"),
     "sievenet_l_air": (lambda r: SieveNet(48), ClassicRecipe(40, 0.1), "SieveNet width 48, distilled from AirNet"),
 }
 # Models that train on the validation split too, as a user's model trained on all their labelled
@@ -494,8 +494,7 @@ LEAKY_TRAINING_RECORDS = 10000
 # outputs (mean top probability 0.68 on the training views): at temperature 4 they are nearly
 # uniform (0.20), so its students learn at temperature 1.
 Teacher = collections.namedtuple("Teacher", "model views temperature")
-TEACHERS = {"sievenet_m_kd": Teacher("resnet20", None, 4.0), "sievenet_m_air": Teacher("airnet", 10, 1.0),
-            "sievenet_l_air": Teacher("airnet", 10, 1.0)}
+TEACHERS = {"sievenet_m_kd": Teacher("resnet20", None, 4.0), "sievenet_l_air": Teacher("airnet", 10, 1.0)}
 DISTILLATION_WEIGHT = 0.9
 DEFAULT_SET = [n for n in ZOO if n not in ("resnet56", "airnet", "airnet_l") and n not in TEACHERS and n not in LEAKY] + [
     "sievenet_m_kd"]
@@ -625,7 +624,7 @@ class ModernTrainer:
         lr = r.lr / kilostep_scale
         wd = r.weight_decay * r.batch / kilostep_scale
         bias_lr = lr * (r.bias_scaler if r.uses("bias_lr") else 1.0)
-        norm_biases = [p for m in model.modules() if isinstance(m, nn.BatchNorm2d) for p in [m.bias]]
+        norm_biases = [m.bias for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
         norm_ids = {id(p) for p in norm_biases}
         others = [p for p in model.parameters() if p.requires_grad and id(p) not in norm_ids]
         self.opt = torch.optim.SGD([dict(params=norm_biases, lr=bias_lr, weight_decay=wd / bias_lr),
@@ -714,10 +713,15 @@ class Checkpoint:
         return state
 
     def save(self, state):
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".pt.partial")
-        torch.save(dict(state, config=self.config), partial)
-        os.replace(partial, self.path)
+        save_atomically(self.path, dict(state, config=self.config))
+
+
+def save_atomically(path, value):
+    """torch.save through a partial file renamed into place, so an interruption leaves the old file or the new."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save(value, partial)
+    os.replace(partial, path)
 
 
 def cached(path, config, compute):
@@ -728,10 +732,7 @@ def cached(path, config, compute):
             print(f"  reusing {path}", flush=True)
             return stored["value"]
     value = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
-    torch.save({"config": config, "value": value}, partial)
-    os.replace(partial, path)
+    save_atomically(path, {"config": config, "value": value})
     return value
 
 
