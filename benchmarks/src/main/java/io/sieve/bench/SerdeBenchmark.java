@@ -3,6 +3,8 @@ package io.sieve.bench;
 import io.sieve.schemas.Frame;
 import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.PixelLayout;
+import io.sieve.schemas.Prediction;
+import io.sieve.schemas.StageResult;
 import io.sieve.serde.AvroSerde;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -23,7 +25,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Encoding and decoding one Kafka record of {@code frames} 32x32 frames; divide by frames for the cost per frame. */
+/**
+ * Encoding and decoding one Kafka record of {@code frames} 32x32 frames; divide by frames for the
+ * cost per frame. And the stage's record per decided frame: one prediction, encoded.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -37,6 +42,8 @@ public class SerdeBenchmark {
     private Serde<FrameBatch> serde;
     private FrameBatch batch;
     private byte[] encoded;
+    private Serde<Prediction> predictionSerde;
+    private Prediction prediction;
 
     @Setup
     public void setUp() {
@@ -51,6 +58,16 @@ public class SerdeBenchmark {
         }
         batch = new FrameBatch("camera-1", list);
         encoded = serde.serializer().serialize("frames", batch);
+        predictionSerde = AvroSerde.forValues(Prediction.getClassSchema(), "mock://bench");
+        prediction = Prediction.newBuilder().setCameraId("camera-1").setSequence(17).setCaptureTime(Instant.now()).setDecidingStage(0)
+                .setModel("sievenet_m_kd").setLabel(3).setLabelName("cat").setConfidence(0.93f)
+                .setStages(List.of(new StageResult(0, "sievenet_m_kd", 3, 0.93f, 55L, true))).setTrueLabel(3)
+                .setDecidedTime(Instant.now()).setAuditRate(0.05).build();
+    }
+
+    @Benchmark
+    public byte[] encodePrediction() {
+        return predictionSerde.serializer().serialize("predictions", prediction);
     }
 
     @Benchmark

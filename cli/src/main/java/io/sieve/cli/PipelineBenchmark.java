@@ -43,7 +43,8 @@ final class PipelineBenchmark {
                     double latencyLoad, int modelThreads, int streamThreads, int cameras, int partitions, Path stateDir) {
     }
 
-    record InProcess(double framesPerSecond, double accuracy, long expensiveCalls) {
+    /** @param auditCalls of the expensive model's calls, those for the live audit */
+    record InProcess(double framesPerSecond, double accuracy, long expensiveCalls, long auditCalls) {
     }
 
     /**
@@ -75,16 +76,21 @@ final class PipelineBenchmark {
     static final int MIN_DELIVERIES = 5;
     private static final String WARM_UP = "warm-up";
 
-    /** The cascade alone, batch by batch (the records' batches), after one warm-up pass over the first 1,000 frames. */
+    /**
+     * The cascade alone, batch by batch (the records' batches), after one warm-up pass over the first
+     * 1,000 frames, with the cascade's live audit as the stream app runs it, so both do the same model work.
+     */
     InProcess inProcess(Path cascadeFile, LabelledImages frames, String expensiveModel, LongConsumer progress) {
         try (Cascade cascade = Cascade.load(cascadeFile, settings.modelThreads())) {
-            CascadeRun.run(cascade, frames.first(WARM_UP_FRAMES), settings.framesPerRecord(), n -> { });
-            CascadeRun run = CascadeRun.run(cascade, frames, settings.framesPerRecord(), progress::accept);
-            long expensiveCalls = 0;
-            for (int s = 0; s < cascade.stages().size(); s++) {
+            double auditRate = cascade.definition().effectiveAuditRate();
+            CascadeRun.run(cascade, frames.first(WARM_UP_FRAMES), settings.framesPerRecord(), auditRate, n -> { });
+            CascadeRun run = CascadeRun.run(cascade, frames, settings.framesPerRecord(), auditRate, progress::accept);
+            int last = cascade.stages().size() - 1;
+            long expensiveCalls = cascade.stages().get(last).model().name().equals(expensiveModel) ? run.reached()[last] + run.audits() : 0;
+            for (int s = 0; s < last; s++) {
                 expensiveCalls += cascade.stages().get(s).model().name().equals(expensiveModel) ? run.reached()[s] : 0;
             }
-            return new InProcess(frames.size() / (run.wallMs() / 1000), run.accuracy(), expensiveCalls);
+            return new InProcess(frames.size() / (run.wallMs() / 1000), run.accuracy(), expensiveCalls, run.audits());
         }
     }
 

@@ -44,7 +44,7 @@ final class PipelineCommand implements Callable<Integer> {
     Path cascade;
 
     @Option(names = "--audit-rate", description = "Live audit share of the cascades' early-decided frames, labelled by the "
-            + "expensive model too (through Kafka only; in-process runs no audit). Default: the cascade's audit_rate.")
+            + "expensive model too (in-process and through Kafka alike). Default: the cascade's audit_rate.")
     Double auditRate;
 
     @Option(names = "--eps", split = ",", defaultValue = "0.005,0.01,0.02",
@@ -57,7 +57,9 @@ final class PipelineCommand implements Callable<Integer> {
 
     static final int MIN_FRAMES = 5 * PipelineBenchmark.WARM_UP_FRAMES;
 
-    @Option(names = "--frames", defaultValue = "10000", description = "Test frames per configuration (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--frames", defaultValue = "30000", description = {"Frames per configuration (default: ${DEFAULT-VALUE}).",
+        "More than the test data holds cycle through it again: the cheap model clears 10,000 frames through Kafka in well under "
+            + "a second, a handful of transactions, too few for a rate that holds."})
     int frames;
 
     @Option(names = "--frames-per-record", defaultValue = "64",
@@ -143,7 +145,7 @@ final class PipelineCommand implements Callable<Integer> {
             cards.add(definition.cardPath(cascade, s));
         }
         ModelOptions.LabelledData data = options.labelled(ModelCards.of(cards), EvaluateCommand.recordedData(definition));
-        LabelledImages test = data.test().first(frames);
+        LabelledImages test = cycled(data.test(), frames);
         LabelledImages validation = data.calibration();
         Files.createDirectories(out.resolve("cascades"));
 
@@ -210,7 +212,7 @@ final class PipelineCommand implements Callable<Integer> {
                 platform.stop();
             }
         }
-        String table = markdown(rows, loads, expensive, modelLimit, test.size());
+        String table = markdown(rows, loads, expensive, modelLimit, test.size(), data.test().size());
         System.out.println();
         System.out.println(table);
         write(rows, loads, table, modelLimit);
@@ -226,6 +228,15 @@ final class PipelineCommand implements Callable<Integer> {
         text = start >= 0 && end > start ? text.substring(0, start) + section + text.substring(end + endMarker.length())
                 : text + (text.isEmpty() ? "" : "\n") + section + "\n";
         Files.writeString(reportFile, text);
+    }
+
+    /** The first {@code count} frames of {@code frames} repeated as often as needed. */
+    static LabelledImages cycled(LabelledImages frames, int count) {
+        LabelledImages cycled = frames;
+        while (cycled.size() < count) {
+            cycled = cycled.plus(frames);
+        }
+        return cycled.first(count);
     }
 
     /** The one-minute load average (all processes of the machine), or NaN where the platform does not tell. */
@@ -290,16 +301,18 @@ final class PipelineCommand implements Callable<Integer> {
         }
     }
 
-    private String markdown(List<Row> rows, List<Load> loads, String expensive, double modelLimit, int n) {
+    private String markdown(List<Row> rows, List<Load> loads, String expensive, double modelLimit, int n, int testFrames) {
         Row expensiveRow = rows.get(0);
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, "%d round(s) over every configuration, interleaved; %s: median [lowest-highest] of the rounds. "
                         + "Load average (1 min) before and after each round: %s.%n%n", runs, runs > 1 ? "figures" : "one round, so single values",
                 String.join("; ", loads.stream().map(l -> String.format(Locale.ROOT, "%.2f-%.2f", l.before(), l.after())).toList())));
-        md.append(String.format(Locale.ROOT, "%d test frames per configuration; %d frames per record (and per in-process batch); "
+        md.append(String.format(Locale.ROOT, "%d frames per configuration (%s); %d frames per record (and per in-process batch); "
+                        + "the cascade's live audit in-process and through Kafka alike; "
                         + "%d ONNX Runtime intra-op thread(s); %d camera(s) on %d partitions, %d Kafka Streams thread(s); latency at %.0f%% of each configuration's Kafka throughput for %.0f s, "
                         + "records of at most %d frames or %d ms; Kafka Streams settings: %s. %s machine: %d processors.%n%n",
-                n, framesPerRecord, options.threads, cameras, partitions, streamThreads, 100 * latencyLoad, latencySeconds, latencyFramesPerRecord, latencyMaxWaitMs,
+                n, n > testFrames ? String.format(Locale.ROOT, "the %,d test frames, cycled", testFrames) : "test frames",
+                framesPerRecord, options.threads, cameras, partitions, streamThreads, 100 * latencyLoad, latencySeconds, latencyFramesPerRecord, latencyMaxWaitMs,
                 kafkaSettings == null || kafkaSettings.isEmpty() ? "the app's defaults" : kafkaSettings, System.getProperty("os.arch"), Runtime.getRuntime().availableProcessors()));
         md.append("| configuration | accuracy | ").append(expensive).append(" calls | of them audits | in-process (frames/s) | Kafka (frames/s) | "
                 + "Kafka / in-process | speedup vs ").append(expensive).append(" (Kafka) | p50 latency (ms) | p99 latency (ms) |\n");

@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sieve.schemas.Frame;
+import io.sieve.schemas.FrameBatch;
 import io.sieve.schemas.Prediction;
 import java.net.ServerSocket;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 import org.junit.jupiter.api.Test;
@@ -26,6 +32,47 @@ class AvroSerdeTest {
             // One registration by the serializer; the deserializer finds the id already cached in its own client.
             assertThat(registry.requests.get()).isLessThanOrEqualTo(2);
         }
+    }
+
+    @Test
+    void aSerializerReusedAcrossRecordsAndThreadsWritesEachRecordWhole() throws Exception {
+        try (FakeRegistry registry = new FakeRegistry()) {
+            Serde<FrameBatch> serde = AvroSerde.forValues(FrameBatch.getClassSchema(), registry.url());
+            // Large (a buffer past the kept size), small, large again: no record may carry bytes of the one before.
+            List<FrameBatch> batches = List.of(batch(0, 400), batch(400, 1), batch(401, 64), batch(465, 2));
+            for (FrameBatch batch : batches) {
+                assertThat(serde.deserializer().deserialize("frames", serde.serializer().serialize("frames", batch))).isEqualTo(batch);
+            }
+            ExecutorService threads = Executors.newFixedThreadPool(4);
+            try {
+                List<Future<Boolean>> roundTrips = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    int first = 1000 * (t + 1);
+                    roundTrips.add(threads.submit(() -> {
+                        for (int i = 0; i < 50; i++) {
+                            FrameBatch batch = batch(first + i, 1 + i % 7);
+                            if (!serde.deserializer().deserialize("frames", serde.serializer().serialize("frames", batch)).equals(batch)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (Future<Boolean> roundTrip : roundTrips) {
+                    assertThat(roundTrip.get()).isTrue();
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+        }
+    }
+
+    private static FrameBatch batch(int firstSequence, int frames) {
+        List<Frame> list = new ArrayList<>();
+        for (int i = 0; i < frames; i++) {
+            list.add(SampleRecords.frame(firstSequence + i));
+        }
+        return new FrameBatch("camera-7", list);
     }
 
     @Test

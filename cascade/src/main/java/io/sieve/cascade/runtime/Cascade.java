@@ -7,6 +7,7 @@ import io.sieve.cascade.model.ModelException;
 import io.sieve.cascade.model.OnnxClassifier;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -63,15 +64,29 @@ public final class Cascade implements AutoCloseable {
      * @throws ModelException if a stage's model fails on the batch
      */
     public List<List<StageDecision>> classify(List<Image> images) {
-        CascadeRouter.Routing routing = CascadeRouter.route(stages, images);
-        routing.failure().ifPresent(failure -> {
-            throw new ModelException("cascade " + name + ": " + failure.reason());
-        });
+        CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[images.size()];
+        Arrays.fill(tasks, CascadeRouter.FrameTask.DECIDE);
         List<List<StageDecision>> trails = new ArrayList<>(images.size());
-        for (CascadeRouter.FrameRoute route : routing.frames()) {
+        for (CascadeRouter.FrameRoute route : route(images, tasks).frames()) {
             trails.add(route.trail());
         }
         return trails;
+    }
+
+    /**
+     * Routes a batch as {@link #classify} does, each frame with its task: a frame asking for the
+     * live audit is labelled by the last stage too when an earlier stage decides it.
+     *
+     * @throws ModelException if a stage's model fails on the batch
+     */
+    public CascadeRouter.Routing route(List<Image> images, CascadeRouter.FrameTask[] tasks) {
+        int[] self = new int[images.size()];
+        Arrays.setAll(self, i -> i);
+        CascadeRouter.Routing routing = CascadeRouter.route(stages, images, self, tasks);
+        routing.failure().ifPresent(failure -> {
+            throw new ModelException("cascade " + name + ": " + failure.reason());
+        });
+        return routing;
     }
 
     @Override

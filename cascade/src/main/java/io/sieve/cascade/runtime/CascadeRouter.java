@@ -4,7 +4,6 @@ import io.sieve.cascade.model.ModelException;
 import io.sieve.images.Image;
 import io.sieve.images.ResizeTarget;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,15 +82,6 @@ public final class CascadeRouter {
      * stopped the batch, if a model failed (then every frame not decided before it carries it).
      */
     public record Routing(List<FrameRoute> frames, List<StageRun> runs, Optional<StageFailure> failure) {
-    }
-
-    /** Routes a batch with no followers and no audit. */
-    public static Routing route(List<CascadeStage> stages, List<Image> images) {
-        int[] self = new int[images.size()];
-        Arrays.setAll(self, i -> i);
-        FrameTask[] tasks = new FrameTask[images.size()];
-        Arrays.fill(tasks, FrameTask.DECIDE);
-        return route(stages, images, self, tasks);
     }
 
     /**

@@ -4,7 +4,9 @@ import io.sieve.cascade.definition.CascadeDefinition;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.model.ConfidenceMeasure;
+import io.sieve.images.LabelledImages;
 import io.sieve.cascade.model.Fixtures;
 import io.sieve.images.Image;
 import io.sieve.cascade.model.OnnxClassifier;
@@ -57,6 +59,25 @@ class CascadeTest {
                 }
             }
             assertThat(exitedEarly).isBetween(90, 110);
+        }
+    }
+
+    @Test
+    void anInProcessRunAuditsTheAskedShareOfTheEarlyDecidedFramesAsTheStreamAppWould(@TempDir Path dir) throws Exception {
+        Random random = new Random(2);
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            images.add(Fixtures.randomImage(random, Image.Layout.CHW));
+        }
+        LabelledImages data = new LabelledImages("random", List.of("a", "b", "c"), images, new int[images.size()], "");
+        try (Cascade cascade = Cascade.load(writeCascade(dir, 0.0), 1)) {
+            // Threshold 0: the first stage decides every frame, so every picked frame is an audit.
+            assertThat(CascadeRun.run(cascade, data, 64, 0, n -> { }).audits()).isZero();
+            assertThat(CascadeRun.run(cascade, data, 64, 1, n -> { }).audits()).isEqualTo(400);
+            CascadeRun half = CascadeRun.run(cascade, data, 64, 0.5, n -> { });
+            assertThat(half.audits()).isBetween(160, 240);
+            assertThat(half.reached()).containsExactly(400, 0);
+            assertThat(half.exits()).containsExactly(400, 0);
         }
     }
 
