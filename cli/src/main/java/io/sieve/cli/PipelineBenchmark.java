@@ -72,7 +72,7 @@ final class PipelineBenchmark {
 
     /** Frames run before the clock starts, in-process and through Kafka alike, so that neither is timed while the JIT compiles. */
     static final int WARM_UP_FRAMES = 1000;
-    /** Reads that must bring timed predictions for a throughput to mean anything. */
+    /** Deliveries (see {@link Counts#deliveriesAfterClock}) a throughput must span to mean anything. */
     static final int MIN_DELIVERIES = 5;
     private static final String WARM_UP = "warm-up";
 
@@ -133,7 +133,7 @@ final class PipelineBenchmark {
                 if (backlog.deliveriesAfterClock < MIN_DELIVERIES) {
                     // Under exactly-once, predictions become visible a transaction at a time: a run a few commits long has no rate.
                     throw new IllegalStateException("the " + backlog.readAfterClock + " predictions after the warm-up became visible in only "
-                            + backlog.deliveriesAfterClock + " reads (a few transactions): too short to time; run with more --frames");
+                            + backlog.deliveriesAfterClock + " deliveries (a few transactions): too short to time; run with more --frames");
                 }
                 double seconds = (backlog.lastReadNanos - backlog.clockStartNanos) / 1e9;
                 double fps = backlog.readAfterClock / seconds;
@@ -194,7 +194,11 @@ final class PipelineBenchmark {
         /** When as many predictions as the warm-up has frames were read (of the warm-up or this phase), and how many came after. */
         long clockStartNanos;
         long readAfterClock;
-        /** Polls that brought predictions after the clock started. */
+        /**
+         * Deliveries after the clock started: runs of consecutive polls that brought timed predictions.
+         * A committed transaction becomes visible at once and is read in as many polls as its size
+         * takes, so polls alone would count one large transaction as many.
+         */
         long deliveriesAfterClock;
         final List<Double> latencies = new ArrayList<>();
         final List<Double> toDecision = new ArrayList<>();
@@ -242,6 +246,7 @@ final class PipelineBenchmark {
             Counts counts = new Counts();
             long warmedUp = 0;
             long readOfEither = 0;
+            boolean previousPollBrought = false;
             counts.clockStartNanos = System.nanoTime();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (counts.read < wanted || warmedUp < warmUp) {
@@ -284,7 +289,9 @@ final class PipelineBenchmark {
                     }
                     progress.accept(1);
                 }
-                counts.deliveriesAfterClock += counts.readAfterClock > timedBefore ? 1 : 0;
+                boolean brought = counts.readAfterClock > timedBefore;
+                counts.deliveriesAfterClock += brought && !previousPollBrought ? 1 : 0;
+                previousPollBrought = brought;
             }
             return counts;
         }
