@@ -2,7 +2,7 @@
 # Trick-by-trick ablation of the modern recipe (#19): AirNet trained with one trick left out at a
 # time, each judged on the validation split against the full recipe (models/onnx/airnet.card.json).
 # Resumable: a finished run has its card in models/ablation/ and is skipped; an interrupted one
-# resumes from its checkpoint. About 40 min of both cores per trick; time nothing while it runs.
+# resumes from its checkpoint. About 30 min of both cores per trick; time nothing while it runs.
 #   models/ablate.sh                  # every trick, then the table
 #   models/ablate.sh lookahead whiten # only these
 #   models/ablate.sh --table          # only the table of what has finished
