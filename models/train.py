@@ -481,6 +481,8 @@ ZOO = {
     "airnet_l": (airnet((128, 384, 384)), ModernRecipe(15, lr=10.0),
                  "AirNet-L (airbench95's widths: patch whitening, 3 conv groups 128-384-384)"),
     "sievenet_l_air": (lambda r: SieveNet(48), ClassicRecipe(40, 0.1), "SieveNet width 48, distilled from AirNet"),
+    "sievenet_l_air_nols": (lambda r: SieveNet(48), ClassicRecipe(40, 0.1),
+                            "SieveNet width 48, distilled from AirNet trained without label smoothing"),
 }
 # Models that train on the validation split too, as a user's model trained on all their labelled
 # images would: calibrating them on that split shows what a leak does to the estimates (#18).
@@ -492,9 +494,11 @@ LEAKY_TRAINING_RECORDS = 10000
 # A teacher with a view count is run once on that many fixed augmented views (TeacherViews) instead
 # of on every student batch. AirNet was trained with label smoothing, which already softens its
 # outputs (mean top probability 0.68 on the training views): at temperature 4 they are nearly
-# uniform (0.20), so its students learn at temperature 1.
+# uniform (0.20), so its students learn at temperature 1; AirNet trained without label smoothing
+# (`airnet --without label_smoothing`) keeps sharp outputs, so its student learns at 4 as ResNet-20's did.
 Teacher = collections.namedtuple("Teacher", "model views temperature")
-TEACHERS = {"sievenet_m_kd": Teacher("resnet20", None, 4.0), "sievenet_l_air": Teacher("airnet", 10, 1.0)}
+TEACHERS = {"sievenet_m_kd": Teacher("resnet20", None, 4.0), "sievenet_l_air": Teacher("airnet", 10, 1.0),
+            "sievenet_l_air_nols": Teacher("airnet-without-label_smoothing", 10, 4.0)}
 DISTILLATION_WEIGHT = 0.9
 DEFAULT_SET = [n for n in ZOO if n not in ("resnet56", "airnet", "airnet_l") and n not in TEACHERS and n not in LEAKY] + [
     "sievenet_m_kd"]

@@ -82,7 +82,7 @@ final class CalibrateCommand implements Callable<Integer> {
         ModelOptions.LabelledData data = options.labelled(modelCards, null);
         LabelledImages validation = data.calibration();
         // Before any model runs: a part too small for the bound fails at once.
-        Calibrator.requireEnoughFrames(chosen, confidence, validation.size(), validation.name());
+        Calibrator.requireEnoughFrames(chosen, confidence, validation.size(), cards.size(), guarantee, validation.name());
         System.out.printf("Calibrating on %,d frames of %s (%s)%n", validation.size(), data.provenance().get("path"),
                 validation.name());
 

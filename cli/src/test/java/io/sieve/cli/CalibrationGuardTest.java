@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sieve.cascade.calibration.Budget;
+import io.sieve.cascade.calibration.Guarantee;
 import io.sieve.cascade.calibration.CalibrationException;
 import io.sieve.cascade.calibration.Calibrator;
 import io.sieve.cascade.calibration.ModelScores;
@@ -47,10 +48,21 @@ class CalibrationGuardTest {
     void tooFewCalibrationFramesForTheBudgetAreRefusedWithHowManyAreNeeded() {
         // (1 - 0.01)^n <= 0.01 first holds at n = 459.
         assertThat(Calibrator.framesForLossBound(Budget.maxLoss(0.01), 0.99)).isEqualTo(459);
-        Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 459, "x");
-        assertThatThrownBy(() -> Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 300, "my-images (first part)"))
+        Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 459, 2, Guarantee.SEARCH_WIDE, "x");
+        assertThatThrownBy(() -> Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 300, 2, Guarantee.SEARCH_WIDE,
+                "my-images (first part)"))
                 .isInstanceOf(CalibrationException.class)
                 .hasMessageContaining("at least 459 labelled frames").hasMessageContaining("my-images (first part)")
                 .hasMessageContaining("holds 300");
+    }
+
+    @Test
+    void threeStagesNeedEnoughFramesBesidesThoseThatOrderTheirCandidates() {
+        // 459 must test the candidates; 20% of 574 (115) order them and 459 are left.
+        assertThatThrownBy(() -> Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 500, 3, Guarantee.SEARCH_WIDE, "x"))
+                .isInstanceOf(CalibrationException.class)
+                .hasMessageContaining("at least 574 labelled frames").hasMessageContaining("order the candidates");
+        Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 574, 3, Guarantee.SEARCH_WIDE, "x");
+        Calibrator.requireEnoughFrames(Budget.maxLoss(0.01), 0.99, 500, 3, Guarantee.PER_CANDIDATE, "x");
     }
 }

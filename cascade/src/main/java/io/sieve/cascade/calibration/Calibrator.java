@@ -65,7 +65,8 @@ public final class Calibrator {
             throw new CalibrationException("a cascade needs at least two models, got " + scores.size());
         }
         ModelCard.requireSameClasses(scores.stream().map(ModelScores::card).toList());
-        requireEnoughFrames(request.budget(), request.confidenceLevel(), truth.length, String.valueOf(data.getOrDefault("path", "the data")));
+        requireEnoughFrames(request.budget(), request.confidenceLevel(), truth.length, scores.size(), request.guarantee(),
+                String.valueOf(data.getOrDefault("path", "the data")));
         ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
         ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel(), request.guarantee());
         Outcome best = search.search(request.budget(), request.grid(), request.perClass());
@@ -126,18 +127,27 @@ public final class Calibrator {
     }
 
     /**
-     * Refuses calibration data too small for the budget's bound, naming {@code what} it is.
+     * Refuses calibration data too small for the budget's bound, naming {@code what} it is. The bound
+     * of a search-wide search over three or more stages rests on the frames that do not order its
+     * candidates, so those must be enough.
      *
      * @throws CalibrationException saying how many frames are needed and what to do
      */
-    public static void requireEnoughFrames(Budget budget, double level, int frames, String what) {
+    public static void requireEnoughFrames(Budget budget, double level, int frames, int stages, Guarantee guarantee, String what) {
         int needed = framesForLossBound(budget, level);
-        if (frames < needed) {
-            throw new CalibrationException("calibration needs at least " + needed + " labelled frames for " + budget + " at "
-                    + Math.round(100 * level) + "% confidence (even with no mistakes, fewer frames cannot bound the loss that low); "
-                    + "the calibration data (" + what + ") holds " + frames
-                    + ": add labelled images, use a larger calibration part (--split), or allow a larger loss");
+        if (ThresholdSearch.testingFrames(frames, stages, guarantee) >= needed) {
+            return;
         }
+        int neededInAll = needed;
+        while (ThresholdSearch.testingFrames(neededInAll, stages, guarantee) < needed) {
+            neededInAll++;
+        }
+        throw new CalibrationException("calibration needs at least " + neededInAll + " labelled frames for " + budget + " at "
+                + Math.round(100 * level) + "% confidence (even with no mistakes, fewer frames cannot bound the loss that low"
+                + (neededInAll > needed ? String.format("; %.0f%% of them order the candidates of a cascade of three or more stages "
+                        + "and the bound rests on the rest", 100 * ThresholdSearch.ORDERING_SHARE) : "")
+                + "); the calibration data (" + what + ") holds " + frames
+                + ": add labelled images, use a larger calibration part (--split), or allow a larger loss");
     }
 
     /** JSON has no infinity: a stage that never lets a frame exit gets threshold 2, above any confidence. */
@@ -155,9 +165,11 @@ public final class Calibrator {
             return String.format("With probability at least %.0f%% over the draw of the %,d calibration frames, %s on new frames "
                     + "from the same distribution. (Learn then Test: every candidate tested with exact Clopper-Pearson bounds, %s; "
                     + "the cheapest candidate that passed was chosen.)", level, frames, budget,
-                    !search.usedUnionBound()
+                    !search.usedParetoTesting()
                             ? String.format("in a fixed order along a fixed path of thresholds at level %.3g, stopping at the first that failed", search.testLevel())
-                            : String.format("over a fixed grid at level %.3g each (a union bound)", search.testLevel()));
+                            : String.format("ordered along their estimated Pareto front on a fixed random %.0f%% of the frames, then "
+                                    + "tested on the other %,d in that order at level %.3g, stopping at the first that failed",
+                                    100 * ThresholdSearch.ORDERING_SHARE, search.testingFrames(), search.testLevel()));
         }
         return String.format("Per candidate only: %s where the chosen thresholds' one-sided %.0f%% bound (normal approximation, "
                 + "z = %.3f) on the %,d calibration frames says so; choosing among many candidates makes that bound optimistic "

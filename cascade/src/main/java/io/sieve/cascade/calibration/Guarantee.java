@@ -7,7 +7,7 @@ public enum Guarantee {
      * least the confidence level over the draw of the calibration frames, the chosen thresholds keep
      * the budget on new frames from the same distribution. Exact binomial bounds; a two-stage
      * cascade is tested in a fixed order along a fixed path of thresholds (fixed-sequence testing),
-     * more stages over a fixed grid with a union bound.
+     * more stages ordered on a fixed share of the frames and tested on the rest (Pareto testing).
      */
     SEARCH_WIDE,
     /**

@@ -87,19 +87,45 @@ class SearchWideGuaranteeTest {
                         + "last stage alone is at most 2.00 points on new frames from the same distribution.");
     }
 
-    @Test
-    void threeStagesUseAUnionBoundOverAFixedGrid() {
-        Random random = new Random(5);
-        ScoreTable two = draw(random, 4000);
-        int n = two.size();
+    /** Three stages whose middle one is a copy of the cheap one (cost 2): a frame exits at c >= min(t0, t1). */
+    static ScoreTable threeStages(Random random, int n) {
+        ScoreTable two = draw(random, n);
         int[][] labels = {two.labels()[0], two.labels()[0].clone(), two.labels()[1]};
         float[][] confidence = {two.confidence()[0], two.confidence()[0].clone(), two.confidence()[1]};
-        ScoreTable table = new ScoreTable(labels, confidence, two.truth(), new double[] {1, 2, 10});
+        return new ScoreTable(labels, confidence, two.truth(), new double[] {1, 2, 10});
+    }
+
+    @Test
+    void threeStagesAreOrderedOnOneSplitAndTestedOnTheOtherAtTheFullLevel() {
+        ScoreTable table = threeStages(new Random(5), 4000);
         ThresholdSearch search = new ThresholdSearch(table, 0.95, Guarantee.SEARCH_WIDE);
         Outcome chosen = search.search(Budget.maxLoss(0.03), 100, false);
-        assertThat(search.testLevel()).isLessThan(0.05 / 1000);
-        assertThat(chosen.exactLossUpperBound(search.testLevel())).isLessThanOrEqualTo(0.03);
-        assertThat(chosen.n()).isEqualTo(n);
+        assertThat(search.usedParetoTesting()).isTrue();
+        assertThat(search.testLevel()).isCloseTo(0.05, within(1e-12));
+        assertThat(search.testingFrames()).isEqualTo(3200);
+        // The bound is taken on the testing frames only, and the estimates on all of them.
+        assertThat(chosen.n()).isEqualTo(4000);
+        assertThat(search.lossBound(chosen)).isLessThanOrEqualTo(0.03).isNotCloseTo(chosen.exactLossUpperBound(0.05), within(1e-9));
+        assertThat(chosen.exitRate(0) + chosen.exitRate(1)).isGreaterThan(0.2);
+    }
+
+    @Test
+    void threeStagesKeepTheBudgetOnThePopulationInAtLeastTheConfidenceLevelOfDraws() {
+        double eps = 0.02;
+        int draws = 60;
+        int broken = 0;
+        double meanLoss = 0;
+        Random random = new Random(17);
+        for (int d = 0; d < draws; d++) {
+            Outcome chosen = new ThresholdSearch(threeStages(random, 1000), 0.9, Guarantee.SEARCH_WIDE).search(Budget.maxLoss(eps), 100, false);
+            double loss = trueLoss(Math.min(chosen.thresholds().global()[0], chosen.thresholds().global()[1]));
+            meanLoss += loss / draws;
+            broken += loss > eps ? 1 : 0;
+        }
+        // At most 10% of draws may break it; 3 binomial standard deviations of slack over 60 draws.
+        assertThat(broken).as("draws whose thresholds break the budget on the population").isLessThanOrEqualTo(13);
+        // Not vacuous (never exiting loses nothing), though 800 testing frames leave a wide margin.
+        assertThat(meanLoss).isGreaterThan(0.1 * eps);
     }
 
     @Test
