@@ -227,6 +227,25 @@ public final class OnnxGraph {
                             out[axis] += s[axis];
                         }
                     }
+                    case "Slice" -> {
+                        // Opset 10 on: bounds are inputs; before, attributes.
+                        List<String> in = node.inputs();
+                        long[] starts = in.size() > 1 ? constants.get(in.get(1)) : node.ints("starts", null);
+                        long[] ends = in.size() > 2 ? constants.get(in.get(2)) : node.ints("ends", null);
+                        long[] axes = in.size() > 3 ? constants.get(in.get(3)) : node.ints("axes", null);
+                        long[] steps = in.size() > 4 ? constants.get(in.get(4)) : null;
+                        if (starts == null || ends == null || (in.size() > 3 && axes == null) || (in.size() > 4 && steps == null)) {
+                            return new Macs(null, "a Slice whose bounds are computed at run time");
+                        }
+                        out = sliced(x, starts, ends, axes, steps);
+                    }
+                    case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin" -> {
+                        long[] axes = node.inputs().size() > 1 ? constants.get(node.inputs().get(1)) : node.ints("axes", null);
+                        if (node.inputs().size() > 1 && axes == null) {
+                            return new Macs(null, "a " + op + " whose axes are computed at run time");
+                        }
+                        out = reduced(x, axes, node.integer("keepdims", 1) == 1);
+                    }
                     case "Gemm" -> {
                         long[] b = shapes.get(node.inputs().get(1));
                         long m = node.integer("transA", 0) == 1 ? x[1] : x[0];
@@ -333,6 +352,45 @@ public final class OnnxGraph {
             out[inferred] = product(x, 0, x.length) / known;
         }
         return out;
+    }
+
+    /** ONNX Slice's output shape: negative bounds count from the end, and both are clamped to the axis. */
+    private static long[] sliced(long[] x, long[] starts, long[] ends, long[] axes, long[] steps) {
+        long[] out = x.clone();
+        for (int i = 0; i < starts.length; i++) {
+            int axis = (int) normalise(axes == null ? i : axes[i], x.length);
+            long step = steps == null ? 1 : steps[i];
+            long dim = x[axis];
+            long start = starts[i] < 0 ? starts[i] + dim : starts[i];
+            long end = ends[i] < 0 ? ends[i] + dim : ends[i];
+            out[axis] = step > 0
+                    ? Math.max(0, ceilDiv(clamp(end, 0, dim) - clamp(start, 0, dim), step))
+                    : Math.max(0, ceilDiv(clamp(start, 0, dim - 1) - clamp(end, -1, dim - 1), -step));
+        }
+        return out;
+    }
+
+    private static long clamp(long value, long low, long high) {
+        return Math.max(low, Math.min(high, value));
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** A reduction's output shape: {@code axes} (all when null) kept as 1 or dropped. */
+    private static long[] reduced(long[] x, long[] axes, boolean keepDims) {
+        boolean[] reduce = new boolean[x.length];
+        for (int i = 0; i < x.length; i++) {
+            reduce[i] = axes == null;
+        }
+        if (axes != null) {
+            for (long a : axes) {
+                reduce[(int) normalise(a, x.length)] = true;
+            }
+        }
+        return java.util.stream.IntStream.range(0, x.length).filter(i -> keepDims || !reduce[i])
+                .mapToLong(i -> reduce[i] ? 1 : x[i]).toArray();
     }
 
     private static long[] squeezed(long[] x, long[] axes) {
