@@ -7,8 +7,8 @@ Usage:
 The ensemble's output is the mean of its members' softmax probabilities, each member run on the
 frame and, with --mirror, on its mirror image as well (test-time flips): one graph, so a Sieve stage
 runs it with one ONNX Runtime call per batch, and its cost is the members' MACs times the views.
-Members must share their input (size, layout, normalisation) and classes; each is named by its card
-in --zoo. Its validation and test accuracies are computed here from the members' graphs, run one by
+Members must share their input (the zoo's NCHW 3x32x32, normalisation) and classes; each is named
+by its card in --zoo. Its validation and test accuracies are computed here from the members' graphs, run one by
 one (train.py's interpreter), not from the composed graph, so the Java stage's reproduction of the
 card (ZooAccuracyIT) also checks the composition.
 """
@@ -46,10 +46,6 @@ def load_members(zoo, names):
     return cards
 
 
-def mirror_axis(input_spec):
-    return 3 if input_spec["layout"] == "NCHW" else 2
-
-
 def compose(cards, zoo, mirror, output_name):
     """One graph: [frame; mirror] along the batch axis, each member once on that, softmax, the mean over
     views and members."""
@@ -62,7 +58,7 @@ def compose(cards, zoo, mirror, output_name):
         initializers += [
             helper.make_tensor("mirror_starts", TensorProto.INT64, [1], [-1]),
             helper.make_tensor("mirror_ends", TensorProto.INT64, [1], [-(2 ** 63)]),
-            helper.make_tensor("mirror_axes", TensorProto.INT64, [1], [mirror_axis(input_spec)]),
+            helper.make_tensor("mirror_axes", TensorProto.INT64, [1], [3]),  # NCHW's width
             helper.make_tensor("mirror_steps", TensorProto.INT64, [1], [-1]),
             helper.make_tensor("views_shape", TensorProto.INT64, [3], [views, -1, classes]),
         ]
@@ -134,9 +130,10 @@ def main():
     zoo = Path(args.zoo)
     out = Path(args.out or zoo)
     cards = load_members(zoo, args.members)
-    if args.mirror and cards[0][1]["input"]["layout"] not in ("NCHW", "NHWC"):
-        sys.exit("--mirror needs an NCHW or NHWC input")
     first = cards[0][1]
+    if first["input"]["layout"] != "NCHW" or first["input"]["shape"][1:] != [3, 32, 32]:
+        sys.exit(f"{first['name']}: the ensemble's accuracies are measured on CIFAR-10 by train.py's interpreter, which "
+                 f"takes the zoo's NCHW 3x32x32 input, not {first['input']['layout']} {first['input']['shape'][1:]}")
     output_name = "probabilities"
     model = compose(cards, zoo, args.mirror, output_name)
     out.mkdir(parents=True, exist_ok=True)
