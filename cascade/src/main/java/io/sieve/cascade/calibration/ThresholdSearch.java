@@ -42,7 +42,6 @@ public final class ThresholdSearch {
     private final double z;
     private final double delta;
     private final Guarantee guarantee;
-    private double testLevel;
     /** The frames whose bounds certified the last search-wide search's candidates: all of them, or the testing split. */
     private ScoreTable testedOn;
 
@@ -59,7 +58,6 @@ public final class ThresholdSearch {
         this.z = new NormalDistribution().inverseCumulativeProbability(confidenceLevel);
         this.delta = 1 - confidenceLevel;
         this.guarantee = guarantee;
-        this.testLevel = delta;
         this.testedOn = table;
     }
 
@@ -71,9 +69,9 @@ public final class ThresholdSearch {
         return guarantee;
     }
 
-    /** The level each candidate was tested at in the last search: the full 1 - confidence. */
+    /** The level each candidate of a search-wide search is tested at: the full 1 - confidence (fixed-sequence testing). */
     public double testLevel() {
-        return testLevel;
+        return delta;
     }
 
     /** How many frames the last search-wide search's bounds rest on: all, or the testing split of Pareto testing. */
@@ -93,7 +91,7 @@ public final class ThresholdSearch {
 
     /** Whether an outcome satisfies the budget at the level the search tests candidates at. */
     public boolean feasible(Outcome outcome, Budget budget) {
-        return guarantee == Guarantee.SEARCH_WIDE ? certified(outcome, budget, testLevel) : withinNormalBound(outcome, budget);
+        return guarantee == Guarantee.SEARCH_WIDE ? certified(outcome, budget, delta) : withinNormalBound(outcome, budget);
     }
 
     private boolean withinNormalBound(Outcome outcome, Budget budget) {
@@ -121,12 +119,12 @@ public final class ThresholdSearch {
         if (guarantee != Guarantee.SEARCH_WIDE) {
             return outcome.lossUpperBound(z);
         }
-        return allToLastStage(outcome) ? 0 : testedOn.evaluate(outcome.thresholds()).exactLossUpperBound(testLevel);
+        return allToLastStage(outcome) ? 0 : testedOn.evaluate(outcome.thresholds()).exactLossUpperBound(delta);
     }
 
     /** The lower bound on the chosen outcome's accuracy at the level candidates were tested at, from the frames that tested it. */
     public double accuracyBound(Outcome outcome) {
-        return guarantee == Guarantee.SEARCH_WIDE ? testedOn.evaluate(outcome.thresholds()).exactAccuracyLowerBound(testLevel)
+        return guarantee == Guarantee.SEARCH_WIDE ? testedOn.evaluate(outcome.thresholds()).exactAccuracyLowerBound(delta)
                 : outcome.accuracyLowerBound(z);
     }
 
@@ -174,14 +172,12 @@ public final class ThresholdSearch {
     }
 
     private Outcome fixedSequence(Budget budget) {
-        testLevel = delta;
         testedOn = table;
         List<Thresholds> order = Arrays.stream(path(PATH_POINTS)).mapToObj(Thresholds::of).toList();
         return testInOrder(order, budget);
     }
 
     private Outcome paretoTesting(Budget budget) {
-        testLevel = delta;
         int[] shuffled = shuffledRows(table.size());
         int orderingFrames = table.size() - testingFrames(table.size(), table.stages(), guarantee);
         ScoreTable ordering = table.rows(Arrays.copyOfRange(shuffled, 0, orderingFrames));
@@ -196,7 +192,7 @@ public final class ThresholdSearch {
     private Outcome testInOrder(List<Thresholds> order, Budget budget) {
         Outcome best = lastStageOnly(budget);
         for (Thresholds t : order) {
-            if (!certified(testedOn.evaluate(t), budget, testLevel)) {
+            if (!certified(testedOn.evaluate(t), budget, delta)) {
                 break;
             }
             Outcome o = table.evaluate(t);
@@ -221,23 +217,25 @@ public final class ThresholdSearch {
                 java.util.stream.DoubleStream.of(Thresholds.NEVER)).toArray();
         double[][] grids = new double[last][];
         Arrays.fill(grids, stageGrid);
-        List<double[]> scored = new ArrayList<>();
-        List<Thresholds> candidates = new ArrayList<>();
+        List<Scored> scored = new ArrayList<>();
         forEachOnGrid(grids, t -> {
             Outcome o = ordering.evaluate(t);
-            scored.add(new double[] {risk(o, budget), o.meanCost(), candidates.size()});
-            candidates.add(t);
+            scored.add(new Scored(t, risk(o, budget), o.meanCost()));
         });
-        scored.sort(Comparator.<double[]>comparingDouble(r -> r[0]).thenComparingDouble(r -> r[1]));
+        scored.sort(Comparator.comparingDouble(Scored::risk).thenComparingDouble(Scored::cost));
         List<Thresholds> front = new ArrayList<>();
         double cheapestSoFar = Double.POSITIVE_INFINITY;
-        for (double[] r : scored) {
-            if (r[1] < cheapestSoFar) {
-                cheapestSoFar = r[1];
-                front.add(candidates.get((int) r[2]));
+        for (Scored candidate : scored) {
+            if (candidate.cost() < cheapestSoFar) {
+                cheapestSoFar = candidate.cost();
+                front.add(candidate.thresholds());
             }
         }
         return front;
+    }
+
+    /** A candidate as the ordering frames see it. */
+    private record Scored(Thresholds thresholds, double risk, double cost) {
     }
 
     /** How far a candidate is from breaking the budget on the ordering frames: lower is safer. */
@@ -287,10 +285,10 @@ public final class ThresholdSearch {
     private Outcome lastStageOnly(Budget budget) {
         Thresholds lastOnly = Thresholds.of(never(table.stages() - 1));
         Outcome tested = testedOn.evaluate(lastOnly);
-        if (!certified(tested, budget, testLevel)) {
+        if (!certified(tested, budget, delta)) {
             throw new CalibrationException(String.format("target accuracy %.2f%% cannot be guaranteed: the last stage alone reaches "
                     + "%.2f%% on the %,d frames that test it, with an exact lower bound of %.2f%%", 100 * budget.value(),
-                    100 * tested.accuracy(), tested.n(), 100 * tested.exactAccuracyLowerBound(testLevel)));
+                    100 * tested.accuracy(), tested.n(), 100 * tested.exactAccuracyLowerBound(delta)));
         }
         return table.evaluate(lastOnly);
     }

@@ -381,9 +381,7 @@ public final class OnnxGraph {
     /** A reduction's output shape: {@code axes} (all when null) kept as 1 or dropped. */
     private static long[] reduced(long[] x, long[] axes, boolean keepDims) {
         boolean[] reduce = new boolean[x.length];
-        for (int i = 0; i < x.length; i++) {
-            reduce[i] = axes == null;
-        }
+        Arrays.fill(reduce, axes == null);
         if (axes != null) {
             for (long a : axes) {
                 reduce[(int) normalise(a, x.length)] = true;
