@@ -3,6 +3,7 @@
 
 Usage:
   /usr/bin/python3 models/ensemble.py airnet airnet-without-label_smoothing --mirror --name airnet_pair_mirror
+  /usr/bin/python3 models/ensemble.py airnet airnet-without-label_smoothing --mirror --continues airnet --name airnet_pair_mirror_rest
 
 The ensemble's output is the mean of its members' softmax probabilities, each member run on the
 frame and, with --mirror, on its mirror image as well (test-time flips): one graph, so a Sieve stage
@@ -11,6 +12,13 @@ Members must share their input (the zoo's NCHW 3x32x32, normalisation) and class
 by its card in --zoo. Its validation and test accuracies are computed here from the members' graphs, run one by
 one (train.py's interpreter), not from the composed graph, so the Java stage's reproduction of the
 card (ZooAccuracyIT) also checks the composition.
+
+With --continues STAGE, the graph is the rest of the ensemble after its first member has run on the
+frame as the cascade stage STAGE (the first member itself, or a chain of stages ending in its logits,
+such as the rest of it after an early exit): it continues that stage (the card's "continues"), takes
+its logits, handed on in memory, as an input instead of running that member on the frame again, and
+costs that member's MACs less. The stages before it and this graph together compute the ensemble.
+A graph identical to one already in --out is shared by the new card, not written again.
 """
 import argparse
 import hashlib
@@ -46,9 +54,13 @@ def load_members(zoo, names):
     return cards
 
 
-def compose(cards, zoo, mirror, output_name):
+CARRIED_LOGITS = "carried_logits"
+
+
+def compose(cards, zoo, mirror, output_name, continues=False):
     """One graph: [frame; mirror] along the batch axis, each member once on that, softmax, the mean over
-    views and members."""
+    views and members. With continues, the first member's logits on the frame are an input
+    (CARRIED_LOGITS) and it runs only on the mirror image, if at all."""
     input_spec = cards[0][1]["input"]
     frames = input_spec["name"]
     classes = len(cards[0][1]["classes"])
@@ -67,9 +79,15 @@ def compose(cards, zoo, mirror, output_name):
                   helper.make_node("Concat", [frames, "mirrored"], ["views"], axis=0)]
     member_probabilities = []
     for i, (_, card) in enumerate(cards):
-        graph = onnx.load(str(zoo / card["onnx"])).graph
         prefix = f"m{i}_"
-        renamed = {graph.input[0].name: "views" if mirror else frames, graph.output[0].name: f"{prefix}logits"}
+        if continues and i == 0:
+            nodes.append(helper.make_node("Softmax", [CARRIED_LOGITS], [f"{prefix}frame_probabilities"], axis=1))
+            if not mirror:
+                member_probabilities.append(f"{prefix}frame_probabilities")
+                continue
+        graph = onnx.load(str(zoo / card["onnx"])).graph
+        views_input = "mirrored" if continues and i == 0 else "views" if mirror else frames
+        renamed = {graph.input[0].name: views_input, graph.output[0].name: f"{prefix}logits"}
 
         def name_of(tensor):
             return renamed.get(tensor, prefix + tensor if tensor else tensor)
@@ -87,7 +105,11 @@ def compose(cards, zoo, mirror, output_name):
             copy.name = name_of(tensor.name)
             initializers.append(copy)
         nodes.append(helper.make_node("Softmax", [f"{prefix}logits"], [f"{prefix}view_probabilities"], axis=1))
-        if mirror:
+        if continues and i == 0:
+            nodes.append(helper.make_node("Mean", [f"{prefix}frame_probabilities", f"{prefix}view_probabilities"],
+                                          [f"{prefix}probabilities"]))
+            member_probabilities.append(f"{prefix}probabilities")
+        elif mirror:
             nodes += [helper.make_node("Reshape", [f"{prefix}view_probabilities", "views_shape"], [f"{prefix}by_view"]),
                       helper.make_node("ReduceMean", [f"{prefix}by_view"], [f"{prefix}probabilities"], axes=[0],
                                        keepdims=0)]
@@ -96,8 +118,11 @@ def compose(cards, zoo, mirror, output_name):
             member_probabilities.append(f"{prefix}view_probabilities")
     nodes.append(helper.make_node("Mean", member_probabilities, [output_name]))
     shape = ["batch"] + list(input_spec["shape"][1:])
+    inputs = [helper.make_tensor_value_info(frames, TensorProto.FLOAT, shape)]
+    if continues:
+        inputs.append(helper.make_tensor_value_info(CARRIED_LOGITS, TensorProto.FLOAT, ["batch", classes]))
     graph = helper.make_graph(
-        nodes, "ensemble", [helper.make_tensor_value_info(frames, TensorProto.FLOAT, shape)],
+        nodes, "ensemble", inputs,
         [helper.make_tensor_value_info(output_name, TensorProto.FLOAT, ["batch", classes])], initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="sieve models/ensemble.py")
@@ -121,6 +146,8 @@ def main():
     parser.add_argument("members", nargs="+", help="model names with a card in --zoo")
     parser.add_argument("--name", required=True, help="the ensemble's name (its .onnx and .card.json)")
     parser.add_argument("--mirror", action="store_true", help="also run every member on the mirror image")
+    parser.add_argument("--continues", metavar="STAGE",
+                        help="the rest of the ensemble after the cascade stage STAGE, which computes the first member's logits")
     parser.add_argument("--zoo", default=str(REPO / "models" / "onnx"), help="where the members' cards are")
     parser.add_argument("--out", help="where the ensemble goes (default: --zoo)")
     parser.add_argument("--data", help="folder with the CIFAR-10 binary files (for the card's accuracies)")
@@ -135,10 +162,13 @@ def main():
         sys.exit(f"{first['name']}: the ensemble's accuracies are measured on CIFAR-10 by train.py's interpreter, which "
                  f"takes the zoo's NCHW 3x32x32 input, not {first['input']['layout']} {first['input']['shape'][1:]}")
     output_name = "probabilities"
-    model = compose(cards, zoo, args.mirror, output_name)
+    model = compose(cards, zoo, args.mirror, output_name, args.continues is not None)
     out.mkdir(parents=True, exist_ok=True)
-    onnx_path = out / f"{args.name}.onnx"
-    onnx.save(model, str(onnx_path))
+    serialised = model.SerializeToString()
+    onnx_path = next((f for f in sorted(out.glob("*.onnx")) if f.stat().st_size == len(serialised) and f.read_bytes() == serialised),
+                     out / f"{args.name}.onnx")
+    if not onnx_path.exists():
+        onnx_path.write_bytes(serialised)
 
     splits = load_splits(find_data_dir(args.data))
     (_, _), (xval, yval), (xte, yte) = splits
@@ -152,8 +182,8 @@ def main():
         "input": first["input"],
         "output": {"name": output_name, "shape": [-1, len(first["classes"])], "kind": "probabilities"},
         "classes": first["classes"],
-        "params": sum(c["params"] for _, c in cards),
-        "macs": views * sum(c["macs"] for _, c in cards),
+        "params": sum(c["params"] for _, c in cards) - (first["params"] if args.continues and not args.mirror else 0),
+        "macs": views * sum(c["macs"] for _, c in cards) - (first["macs"] if args.continues else 0),
         "validation_accuracy": round(accuracy(members, args.mirror, xval, yval), 4),
         "test_accuracy": round(accuracy(members, args.mirror, xte, yte), 4),
         "training": {
@@ -164,6 +194,13 @@ def main():
             "command": "/usr/bin/python3 models/ensemble.py " + " ".join(sys.argv[1:]),
         },
     }
+    if args.continues:
+        stage = json.loads((zoo / f"{args.continues}.card.json").read_text())
+        card["description"] += (f"; the rest after the stage {args.continues}, which computes {first['name']}'s logits "
+                                f"on the frame and hands them on")
+        card = {**{k: v for k, v in card.items() if k != "classes"},
+                "continues": {"model": args.continues, "inputs": {CARRIED_LOGITS: stage["output"]["name"]}},
+                "classes": card["classes"]}
     (out / f"{args.name}.card.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"[{args.name}] exported {onnx_path}: {card['macs'] / 1e6:.1f} MMAC, validation "
           f"{card['validation_accuracy']:.4f} test {card['test_accuracy']:.4f}", flush=True)

@@ -339,6 +339,11 @@ class OnnxTeacher:
 
     @torch.no_grad()
     def __call__(self, x):
+        return self.values(x, [self.output])[0]
+
+    @torch.no_grad()
+    def values(self, x, names):
+        """The graph's tensors named `names` (inner ones too) on the batch x."""
         values = dict(self.weights)
         values[self.input] = x
         for node, a in self.nodes:
@@ -373,7 +378,7 @@ class OnnxTeacher:
                 w = args[1].t() if a.get("transB", 0) else args[1]
                 out = args[0] @ w + (args[2] if len(args) > 2 else 0)
             values[node.output[0]] = out
-        return values[self.output]
+        return [values[name] for name in names]
 
 
 # ----------------------------------------------------------------------------- recipes

@@ -2,12 +2,15 @@ package io.sieve.cli;
 
 import io.sieve.images.LabelledImages;
 import io.sieve.images.Image;
+import io.sieve.cascade.model.CarriedTensors;
 import io.sieve.cascade.model.ModelCard;
+import io.sieve.cascade.model.ModelChain;
 import java.nio.file.Path;
-import io.sieve.cascade.model.OnnxClassifier;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.function.IntConsumer;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -17,6 +20,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Models.class, PipelineCommand.class, CamerasCommand.class})
 final class BenchCommand {
+    /** Batches a continuation is timed on: what its producers hand on for them is held in memory. */
+    static final int CARRIED_BATCHES = 64;
 
     @Command(name = "models", mixinStandardHelpOptions = true,
             description = {"ONNX Runtime latency at batch 1 and throughput at batch 64 of every model in models/onnx,",
@@ -41,12 +46,13 @@ final class BenchCommand {
             for (String name : names) {
                 Path cardFile = ModelOptions.card(name);
                 LabelledImages test = options.labelled(ModelCards.of(List.of(cardFile)), null).test();
-                try (OnnxClassifier stage = OnnxClassifier.load(cardFile, options.threads)) {
-                    ModelCard card = stage.card();
-                    double[] single = latencies(stage, test.images(), 1, seconds);
-                    double[] batched = latencies(stage, test.images(), 64, seconds);
+                try (ModelChain chain = ModelChain.load(ModelCard.read(cardFile), options.threads)) {
+                    ModelCard card = chain.last().card();
+                    double[] single = latencies(chain, test.images(), 1, seconds);
+                    double[] batched = latencies(chain, test.images(), 64, seconds);
                     double throughput = 64 / (Arrays.stream(batched).average().orElseThrow() / 1000);
-                    System.out.printf("| %s | %s | %s | %s | %s | %.3f | %.3f | %,.0f |%n", card.name(),
+                    String shown = card.continues() == null ? card.name() : card.name() + " (after " + card.continues().model() + ")";
+                    System.out.printf("| %s | %s | %s | %s | %s | %.3f | %.3f | %,.0f |%n", shown,
                             card.params() == null ? "?" : String.format("%,d", card.params()), EvaluationReport.megaMacs(card.macs()),
                             EvaluationReport.percent(card.validationAccuracy()), EvaluationReport.percent(card.testAccuracy()),
                             percentile(single, 50), percentile(single, 99), throughput);
@@ -56,23 +62,41 @@ final class BenchCommand {
         }
     }
 
-    /** Milliseconds per call of {@code batch} images, over about {@code seconds} after a warm-up. */
-    static double[] latencies(OnnxClassifier stage, List<Image> images, int batch, double seconds) {
+    /**
+     * Milliseconds per call of {@code batch} images to the chain's last model, over about
+     * {@code seconds} after a warm-up. A model that continues others is given what they hand on,
+     * computed beforehand for the first {@link #CARRIED_BATCHES} batches, and only its own call is timed.
+     */
+    static double[] latencies(ModelChain chain, List<Image> images, int batch, double seconds) {
+        boolean continues = chain.last().card().continues() != null;
+        List<List<Image>> batches = batches(images, batch, continues ? CARRIED_BATCHES : Integer.MAX_VALUE);
+        List<CarriedTensors> carried = batches.stream().map(b -> continues ? chain.handedOnToLast(b) : CarriedTensors.NONE).toList();
+        return latencies(chain.last().name() + " batch " + batch, batches.size(), seconds,
+                i -> chain.last().run(batches.get(i), carried.get(i), Set.of()));
+    }
+
+    /** The images as consecutive full batches, at most {@code limit} of them. */
+    static List<List<Image>> batches(List<Image> images, int batch, int limit) {
         List<List<Image>> batches = new ArrayList<>();
-        for (int start = 0; start + batch <= images.size(); start += batch) {
+        for (int start = 0; start + batch <= images.size() && batches.size() < limit; start += batch) {
             batches.add(images.subList(start, start + batch));
         }
+        return batches;
+    }
+
+    /** Milliseconds per call of {@code runBatch} (given the batch's index, cycling over {@code batches}), over about {@code seconds} after a warm-up. */
+    static double[] latencies(String label, int batches, double seconds, IntConsumer runBatch) {
         long warmUntil = System.nanoTime() + (long) (0.5e9);
         for (int i = 0; System.nanoTime() < warmUntil; i++) {
-            stage.predict(batches.get(i % batches.size()));
+            runBatch.accept(i % batches);
         }
         List<Double> millis = new ArrayList<>();
         long end = System.nanoTime() + (long) (seconds * 1e9);
-        try (ProgressBar bar = ProgressBars.bar(stage.name() + " batch " + batch, (long) (seconds * 10), "x0.1s")) {
+        try (ProgressBar bar = ProgressBars.bar(label, (long) (seconds * 10), "x0.1s")) {
             long lastTick = System.nanoTime();
             for (int i = 0; System.nanoTime() < end; i++) {
                 long t0 = System.nanoTime();
-                stage.predict(batches.get(i % batches.size()));
+                runBatch.accept(i % batches);
                 long t1 = System.nanoTime();
                 millis.add((t1 - t0) / 1e6);
                 if (t1 - lastTick > 1e8) {

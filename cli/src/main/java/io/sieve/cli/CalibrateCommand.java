@@ -126,13 +126,16 @@ final class CalibrateCommand implements Callable<Integer> {
             ModelScores m = scores.get(s);
             String threshold = s == scores.size() - 1 ? "decides the rest"
                     : Double.isInfinite(o.thresholds().global()[s]) ? "never exits" : String.format("exits at %s >= %.4f", measure, o.thresholds().global()[s]);
-            System.out.printf("  stage %d %-16s %-40s exits %5.1f%% of frames   alone: %.2f%% accurate, %.4f ms/img%n",
-                    s, m.name(), threshold, 100 * o.exitRate(s), 100 * m.accuracy(result.table().truth()), m.msPerImage());
+            // A model that continues the one before it is never run alone: its accuracy is the pair's, its time its own.
+            String alone = m.card().continues() == null ? "alone" : "after " + m.card().continues().model();
+            System.out.printf("  stage %d %-16s %-40s exits %5.1f%% of frames   %s: %.2f%% accurate, %.4f ms/img%n",
+                    s, m.name(), threshold, 100 * o.exitRate(s), alone, 100 * m.accuracy(result.table().truth()), m.msPerImage());
         }
         System.out.printf("  cascade accuracy %.2f%% (last stage alone %.2f%%), loss %.2f points, %.0f%% upper bound %.2f points%n",
                 100 * o.accuracy(), 100 * result.table().accuracy(scores.size() - 1), 100 * o.loss(), 100 * confidence,
                 100 * result.lossUpperBound());
-        System.out.printf("  expected cost %.4f %s per frame against %.4f for the last stage alone: %.2fx%n",
-                o.meanCost(), cost == Calibrator.CostUnit.MS ? "ms" : "MACs", result.referenceCost(), result.speedup());
+        System.out.printf("  expected cost %.4f %s per frame against %.4f for the last stage alone%s: %.2fx%n",
+                o.meanCost(), cost == Calibrator.CostUnit.MS ? "ms" : "MACs", result.referenceCost(),
+                scores.get(scores.size() - 1).card().continues() == null ? "" : " (with the stages it continues)", result.speedup());
     }
 }

@@ -5,7 +5,6 @@ import io.sieve.cascade.calibration.Guarantee;
 import io.sieve.cascade.evaluation.CascadeRun;
 import io.sieve.cascade.calibration.ModelScores;
 import io.sieve.cascade.evaluation.Sweep;
-import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.cascade.runtime.CascadeStage;
@@ -58,15 +57,11 @@ final class EvaluateCommand implements Callable<Integer> {
         List<ModelScores> validationScores = new ArrayList<>();
         CascadeRun run;
         try (Cascade cascade = Cascade.load(cascadeFile, options.threads)) {
-            for (CascadeStage stage : cascade.stages()) {
-                testScores.add(score(stage.model(), test, "test"));
-            }
+            testScores.addAll(score(cascade, test, "test"));
             try (ProgressBar bar = ProgressBars.bar("cascade " + cascade.name(), test.size(), "img")) {
                 run = CascadeRun.run(cascade, test, options.batch, bar::stepBy);
             }
-            for (CascadeStage stage : cascade.stages()) {
-                validationScores.add(score(stage.model(), validation, "validation"));
-            }
+            validationScores.addAll(score(cascade, validation, "validation"));
         }
         var measure = definition.stages().get(0).measure();
         double level = definition.confidenceLevel();
@@ -94,9 +89,15 @@ final class EvaluateCommand implements Callable<Integer> {
                 ? (java.util.Map<String, Object>) m : null;
     }
 
-    private ModelScores score(OnnxClassifier model, LabelledImages data, String what) {
-        try (ProgressBar bar = ProgressBars.bar(model.name() + " on " + what, data.size(), "img")) {
-            return ModelScores.measure(model, data, options.batch, bar::stepBy);
+    /** Every stage's model alone on {@code data}; a stage that continues the one before it is given that one's outputs. */
+    private List<ModelScores> score(Cascade cascade, LabelledImages data, String what) {
+        ModelScores.Chain chain = new ModelScores.Chain(data, options.batch);
+        List<ModelScores> scores = new ArrayList<>();
+        for (CascadeStage stage : cascade.stages()) {
+            try (ProgressBar bar = ProgressBars.bar(stage.model().name() + " on " + what, data.size(), "img")) {
+                scores.add(chain.measure(stage.model(), stage.handedOn(), bar::stepBy));
+            }
         }
+        return scores;
     }
 }

@@ -41,7 +41,18 @@ record EvaluationReport(String cascade, String cascadeFile, String testSet, int 
         List<ModelResult> models = new ArrayList<>();
         for (ModelScores s : scores) {
             double[] ms = Arrays.stream(s.microsPerImageByBatch()).map(m -> m / 1000).toArray();
-            models.add(new ModelResult(s.name(), s.card().macs(), s.accuracy(test.labels()), s.msPerImage(),
+            String name = s.name();
+            Long macs = s.card().macs();
+            if (s.card().continues() != null) {
+                // A model that continues the one before it runs only after it: alone, it is the two together.
+                ModelResult before = models.get(models.size() - 1);
+                name = before.name + " + " + name;
+                macs = macs == null || before.macs == null ? null : macs + before.macs;
+                for (int b = 0; b < ms.length; b++) {
+                    ms[b] += before.msPerImageByBatch[b];
+                }
+            }
+            models.add(new ModelResult(name, macs, s.accuracy(test.labels()), Arrays.stream(ms).average().orElse(0),
                     BenchCommand.percentile(ms, 50), BenchCommand.percentile(ms, 99), ms));
         }
         int stages = scores.size();

@@ -3,7 +3,8 @@ package io.sieve.cli;
 import io.sieve.cascade.filter.DifferenceFilter;
 import io.sieve.cascade.filter.FilterEvaluation;
 import io.sieve.cascade.model.ClassProbabilities;
-import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ModelCard;
+import io.sieve.cascade.model.ModelChain;
 import io.sieve.cascade.runtime.Cascade;
 import io.sieve.cascade.runtime.StageDecision;
 import io.sieve.images.Image;
@@ -195,7 +196,7 @@ final class FilterCommand implements Callable<Integer> {
         List<int[]> byCascade = new ArrayList<>();
         List<boolean[]> expensiveStage = new ArrayList<>();
         List<int[]> byExpensive = new ArrayList<>();
-        try (Cascade c = Cascade.load(cascade, 2); OnnxClassifier expensive = OnnxClassifier.load(ModelOptions.card(model), 2);
+        try (Cascade c = Cascade.load(cascade, 2); ModelChain expensive = ModelChain.load(ModelCard.read(ModelOptions.card(model)), 2);
              ProgressBar bar = ProgressBars.bar("cascade and " + model + " on " + footage.what(), footage.size(), "frame")) {
             int last = c.stages().size() - 1;
             for (List<Image> camera : footage.cameras()) {

@@ -5,6 +5,7 @@ import io.sieve.images.DataException;
 import io.sieve.images.ImageFolder;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.calibration.ModelScores;
+import io.sieve.cascade.model.ModelCard;
 import io.sieve.cascade.model.OnnxClassifier;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -156,13 +157,31 @@ final class ModelOptions {
         }
     }
 
-    /** Every model's predictions and timings on {@code data} (batches of --batch, --threads), a progress bar each. */
+    /**
+     * Every model's predictions and timings on {@code data} (batches of --batch, --threads), a
+     * progress bar each; a model that continues the one before it is given that one's outputs.
+     */
     List<ModelScores> score(List<Path> cards, LabelledImages data) {
+        List<ModelCard> read = cards.stream().map(ModelCard::read).toList();
+        ModelCard.requireContinuationsFollow(read);
+        ModelScores.Chain chain = new ModelScores.Chain(data, batch);
         List<ModelScores> scores = new ArrayList<>();
-        for (Path card : cards) {
-            try (OnnxClassifier stage = OnnxClassifier.load(card, threads);
-                 ProgressBar bar = ProgressBars.bar("scoring " + stage.name(), data.size(), "img")) {
-                scores.add(ModelScores.measure(stage, data, batch, bar::stepBy));
+        OnnxClassifier previous = null;
+        try {
+            for (int s = 0; s < read.size(); s++) {
+                OnnxClassifier stage = OnnxClassifier.load(read.get(s), threads, OnnxClassifier.DEFAULT_MAX_BATCH);
+                if (previous != null) {
+                    previous.requireHandsOnTo(stage);
+                    previous.close();
+                }
+                previous = stage;
+                try (ProgressBar bar = ProgressBars.bar("scoring " + stage.name(), data.size(), "img")) {
+                    scores.add(chain.measure(stage, ModelCard.handedOn(read, s), bar::stepBy));
+                }
+            }
+        } finally {
+            if (previous != null) {
+                previous.close();
             }
         }
         return scores;

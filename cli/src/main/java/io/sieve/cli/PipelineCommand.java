@@ -6,7 +6,9 @@ import io.sieve.cascade.calibration.Budget;
 import io.sieve.cascade.calibration.Calibrator;
 import io.sieve.images.LabelledImages;
 import io.sieve.cascade.calibration.ModelScores;
-import io.sieve.cascade.model.OnnxClassifier;
+import io.sieve.cascade.model.ModelCard;
+import io.sieve.cascade.model.ModelChain;
+import io.sieve.images.Image;
 import io.sieve.cascade.definition.CascadeDefinition;
 import io.sieve.client.ClusterConfig;
 import io.sieve.platform.EmbeddedPlatform;
@@ -293,10 +295,15 @@ final class PipelineCommand implements Callable<Integer> {
         return file;
     }
 
-    /** Frames per second of the expensive model stage alone on batches of --frames-per-record: the ceiling for its pipeline. */
+    /**
+     * Frames per second of the expensive model stage alone (with the models it continues) on batches
+     * of --frames-per-record: the ceiling for its pipeline.
+     */
     private double modelStageLimit(Path card, LabelledImages test) {
-        try (OnnxClassifier stage = OnnxClassifier.load(card, options.threads)) {
-            double[] millis = BenchCommand.latencies(stage, test.images(), framesPerRecord, 5);
+        try (ModelChain chain = ModelChain.load(ModelCard.read(card), options.threads)) {
+            List<List<Image>> batches = BenchCommand.batches(test.images(), framesPerRecord, Integer.MAX_VALUE);
+            double[] millis = BenchCommand.latencies(chain.last().name() + " batch " + framesPerRecord, batches.size(), 5,
+                    i -> chain.predict(batches.get(i)));
             return framesPerRecord / (java.util.Arrays.stream(millis).average().orElseThrow() / 1000);
         }
     }

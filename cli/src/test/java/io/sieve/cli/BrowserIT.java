@@ -272,7 +272,7 @@ class BrowserIT {
         for (String model : List.of("tiny_logits", "tiny_softmax")) {
             ModelCard card = ModelCard.read(fixtures.resolve(model + ".card.json"));
             Path copy = dir.resolve(model + ".card.json");
-            new ModelCard(card.name(), card.description(), card.onnxPath().toString(), card.input(), card.output(), UI_CLASSES,
+            new ModelCard(card.name(), card.description(), card.onnxPath().toString(), card.input(), card.output(), null, UI_CLASSES,
                     card.params(), card.macs(), null, null, null, null, copy).write(copy);
             cards.add(copy.toString());
         }

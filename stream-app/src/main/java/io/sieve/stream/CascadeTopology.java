@@ -118,6 +118,12 @@ public final class CascadeTopology {
         for (List<Integer> run : consecutiveRuns(selected)) {
             int s = run.get(0);
             int last = run.get(run.size() - 1);
+            if (stages.get(s).continuesPrevious() || stages.get(last).handsOn()) {
+                int split = stages.get(s).continuesPrevious() ? s : last + 1;
+                throw new IllegalArgumentException("stage " + split + " (" + stages.get(split).model().name() + ") continues stage " + (split - 1)
+                        + " (" + stages.get(split - 1).model().name() + ") on outputs handed on in memory: run both in one instance "
+                        + "(select stages " + (split - 1) + " and " + split + " together)");
+            }
             List<CascadeStage> fused = run.stream().map(stages::get).toList();
             List<StageMetrics> metrics = fused.stream().map(stage -> new StageMetrics(meters, stage.index(), stage.model().name())).toList();
             var input = topics.frames(s);

@@ -1,11 +1,13 @@
 package io.sieve.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.sieve.cascade.filter.CameraFilters;
 import io.sieve.cascade.model.ConfidenceMeasure;
 import io.sieve.images.Image;
+import io.sieve.cascade.model.ClassProbabilities;
 import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.runtime.AuditCoin;
 import io.sieve.cascade.runtime.Cascade;
@@ -107,6 +109,40 @@ class CascadeTopologyTest {
             assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactlyElementsOf(trail.stream().map(StageDecision::stage).toList());
             assertThat(p.getLabel()).isEqualTo(trail.get(trail.size() - 1).label());
             assertThat(p.getConfidence()).isEqualTo(trail.get(trail.size() - 1).confidence());
+        }
+    }
+
+    @Test
+    void aStageContinuingTheOneBeforeItRunsFusedWithItOnItsHandedOnFeaturesAsInProcess() {
+        List<Frame> frames = frames("cam-12", 60, 32);
+        // The trunk lets no frame exit yet runs: the rest of the network needs its feature map.
+        startDriver(Set.of(0, 1, 2), stage(0, "tiny_logits", medianConfidence(frames)),
+                new CascadeStage(1, false, OnnxClassifier.load(FIXTURES.resolve("tiny_trunk.card.json"), 1),
+                        ConfidenceMeasure.MAX_PROBABILITY, 2.0, null, Set.of("features")), last(2, "tiny_trunk_rest"));
+        driver.pipe(0, "cam-12", encode(new FrameBatch("cam-12", frames)));
+        List<Prediction> predictions = driver.predictions();
+        assertThat(predictions).hasSize(60);
+        List<Image> images = frames.stream().map(CascadeTopologyTest::image).toList();
+        try (OnnxClassifier whole = OnnxClassifier.load(FIXTURES.resolve("tiny_trunk_whole.card.json"), 1)) {
+            List<ClassProbabilities> expected = whole.predict(images);
+            assertThat(predictions.stream().filter(p -> p.getDecidingStage() == 2)).isNotEmpty().allSatisfy(p -> {
+                assertThat(p.getStages()).extracting(s -> s.getStage()).containsExactly(0, 1, 2);
+                assertThat(p.getLabel()).isEqualTo(expected.get((int) p.getSequence()).label());
+            });
+        }
+    }
+
+    @Test
+    void aContinuationSelectedWithoutTheStageItContinuesIsRefused() {
+        stages.add(stage(0, "tiny_logits", 0.5));
+        stages.add(new CascadeStage(1, false, OnnxClassifier.load(FIXTURES.resolve("tiny_trunk.card.json"), 1),
+                ConfidenceMeasure.MAX_PROBABILITY, 0.5, null, Set.of("features")));
+        stages.add(last(2, "tiny_trunk_rest"));
+        for (Set<Integer> selected : List.of(Set.of(2), Set.of(0, 1))) {
+            assertThatThrownBy(() -> CascadeTopology.buildStages(new org.apache.kafka.streams.StreamsBuilder(), topics, stages, selected,
+                    filters, java.time.Duration.ZERO, 0, meters, java.time.Clock.systemUTC()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("stage 2 (tiny_trunk_rest) continues stage 1")
+                    .hasMessageContaining("run both in one instance");
         }
     }
 

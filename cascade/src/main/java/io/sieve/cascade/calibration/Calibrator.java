@@ -42,7 +42,12 @@ public final class Calibrator {
     public static ScoreTable table(List<ModelScores> scores, ConfidenceMeasure measure, CostUnit unit, int[] truth) {
         List<List<ClassProbabilities>> predictions = scores.stream().map(ModelScores::predictions).toList();
         double[] costs = scores.stream().mapToDouble(s -> unit == CostUnit.MS ? s.msPerImage() : macsOf(s)).toArray();
-        return ScoreTable.of(predictions, predictions.stream().map(p -> measure).toList(), truth, costs);
+        List<ModelCard> cards = scores.stream().map(ModelScores::card).toList();
+        boolean[] handsOn = new boolean[cards.size()];
+        for (int s = 0; s < handsOn.length; s++) {
+            handsOn[s] = !ModelCard.handedOn(cards, s).isEmpty();
+        }
+        return ScoreTable.of(predictions, predictions.stream().map(p -> measure).toList(), truth, costs, handsOn);
     }
 
     private static double macsOf(ModelScores scores) {
@@ -65,13 +70,14 @@ public final class Calibrator {
             throw new CalibrationException("a cascade needs at least two models, got " + scores.size());
         }
         ModelCard.requireSameClasses(scores.stream().map(ModelScores::card).toList());
+        ModelCard.requireContinuationsFollow(scores.stream().map(ModelScores::card).toList());
         requireEnoughFrames(request.budget(), request.confidenceLevel(), truth.length, scores.size(), request.guarantee(),
                 String.valueOf(data.getOrDefault("path", "the data")));
         ScoreTable table = table(scores, request.measure(), request.costUnit(), truth);
         ThresholdSearch search = new ThresholdSearch(table, request.confidenceLevel(), request.guarantee());
         Outcome best = search.search(request.budget(), request.grid(), request.perClass());
         int last = scores.size() - 1;
-        double referenceCost = table.costs()[last];
+        double referenceCost = table.referenceCost();
 
         List<CascadeDefinition.StageDefinition> stages = new ArrayList<>();
         for (int s = 0; s < scores.size(); s++) {

@@ -16,11 +16,16 @@ import java.util.List;
  * @param confidence [stage][image] confidence under the stage's measure, in [0, 1]
  * @param truth     [image] true class
  * @param costs     [stage] cost of running the stage on one image (milliseconds or MACs, as chosen)
+ * @param handsOn   [stage] whether the stage hands outputs on to the next one, which continues it
+ *                  (so it runs whenever that one does, even where it lets no frame exit)
  */
-public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, double[] costs) {
+public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, double[] costs, boolean[] handsOn) {
     public ScoreTable {
-        if (labels.length < 2 || labels.length != confidence.length || labels.length != costs.length) {
-            throw new IllegalArgumentException("a cascade needs at least 2 stages with labels, confidences and costs for each");
+        if (labels.length < 2 || labels.length != confidence.length || labels.length != costs.length || labels.length != handsOn.length) {
+            throw new IllegalArgumentException("a cascade needs at least 2 stages with labels, confidences, costs and hand-ons for each");
+        }
+        if (handsOn[labels.length - 1]) {
+            throw new IllegalArgumentException("the last stage has no stage after it to hand outputs on to");
         }
         for (int s = 0; s < labels.length; s++) {
             if (labels[s].length != truth.length || confidence[s].length != truth.length) {
@@ -29,7 +34,13 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         }
     }
 
-    public static ScoreTable of(List<List<ClassProbabilities>> predictionsPerStage, List<ConfidenceMeasure> measures, int[] truth, double[] costs) {
+    /** A table of stages that each run on their own (none continues another). */
+    public ScoreTable(int[][] labels, float[][] confidence, int[] truth, double[] costs) {
+        this(labels, confidence, truth, costs, new boolean[labels.length]);
+    }
+
+    public static ScoreTable of(List<List<ClassProbabilities>> predictionsPerStage, List<ConfidenceMeasure> measures, int[] truth, double[] costs,
+                                boolean[] handsOn) {
         int stages = predictionsPerStage.size();
         int[][] labels = new int[stages][truth.length];
         float[][] confidence = new float[stages][truth.length];
@@ -40,7 +51,7 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
                 confidence[s][i] = predictions.get(i).confidence(measures.get(s));
             }
         }
-        return new ScoreTable(labels, confidence, truth, costs);
+        return new ScoreTable(labels, confidence, truth, costs, handsOn);
     }
 
     /** The same table restricted to {@code rows} (image indices), in that order. */
@@ -55,7 +66,17 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
                 conf[s][i] = confidence[s][rows[i]];
             }
         }
-        return new ScoreTable(l, conf, t, costs);
+        return new ScoreTable(l, conf, t, costs, handsOn);
+    }
+
+    /** What the last stage alone costs per image: its own cost and that of every stage it continues, in a chain. */
+    public double referenceCost() {
+        int last = stages() - 1;
+        double cost = costs[last];
+        for (int s = last - 1; s >= 0 && handsOn[s]; s--) {
+            cost += costs[s];
+        }
+        return cost;
     }
 
     public int stages() {
@@ -140,10 +161,10 @@ public record ScoreTable(int[][] labels, float[][] confidence, int[] truth, doub
         int better = 0;
         double cost = 0;
         int[] exits = exitStages(thresholds);
-        // A stage that can never let a frame exit is skipped, not run for nothing.
+        // A stage that can never let a frame exit is skipped, not run for nothing, unless it hands on to one that runs.
         boolean[] runs = new boolean[stages];
-        for (int k = 0; k < stages; k++) {
-            runs[k] = k == last || thresholds.canExit(k);
+        for (int k = last; k >= 0; k--) {
+            runs[k] = k == last || thresholds.canExit(k) || handsOn[k] && runs[k + 1];
         }
         for (int i = 0; i < truth.length; i++) {
             int s = exits[i];

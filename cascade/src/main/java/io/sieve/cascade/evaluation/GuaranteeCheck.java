@@ -62,7 +62,6 @@ public final class GuaranteeCheck {
             throw new IllegalArgumentException("a calibration part of " + calibrationFrames + " frames leaves no test part of "
                     + pooled.size() + " frames");
         }
-        int last = pooled.stages() - 1;
         List<double[]> losses = new ArrayList<>();
         List<double[]> speedups = new ArrayList<>();
         int[] broken = new int[guarantees.size()];
@@ -82,7 +81,7 @@ public final class GuaranteeCheck {
             }
             ScoreTable calibration = pooled.rows(Arrays.copyOfRange(order, 0, calibrationFrames));
             ScoreTable test = pooled.rows(Arrays.copyOfRange(order, calibrationFrames, order.length));
-            double lastStageCost = test.costs()[last];
+            double lastStageCost = test.referenceCost();
             for (int g = 0; g < guarantees.size(); g++) {
                 Outcome fitted = new ThresholdSearch(calibration, confidenceLevel, guarantees.get(g)).search(budget, 100, false);
                 Outcome onTest = test.evaluate(fitted.thresholds());

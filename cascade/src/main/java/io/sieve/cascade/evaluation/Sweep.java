@@ -31,7 +31,7 @@ public final class Sweep {
         ScoreTable testTable = Calibrator.table(test, measure, Calibrator.CostUnit.MS, testTruth);
         ScoreTable scored = Calibrator.table(validation, measure, Calibrator.CostUnit.MS, validationTruth);
         // Both tables are costed with the test run's timings, so points compare like with like.
-        ScoreTable validationTable = new ScoreTable(scored.labels(), scored.confidence(), validationTruth, testTable.costs());
+        ScoreTable validationTable = new ScoreTable(scored.labels(), scored.confidence(), validationTruth, testTable.costs(), testTable.handsOn());
         ThresholdSearch search = new ThresholdSearch(validationTable, confidenceLevel, guarantee);
         List<Point> points = new ArrayList<>();
         for (double eps : epsValues) {

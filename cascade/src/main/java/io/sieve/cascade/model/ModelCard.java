@@ -32,6 +32,7 @@ public record ModelCard(
         @JsonProperty(value = "onnx", required = true) String onnx,
         @JsonProperty(value = "input", required = true) Input input,
         @JsonProperty(value = "output", required = true) Output output,
+        @JsonProperty("continues") Continuation continues,
         @JsonProperty(value = "classes", required = true) List<String> classes,
         @JsonProperty("params") Long params,
         @JsonProperty("macs") Long macs,
@@ -47,7 +48,7 @@ public record ModelCard(
 
     private static final Set<String> REQUIRED_FIELDS = Set.of("name", "onnx", "input", "output", "classes");
     private static final Set<String> KNOWN_FIELDS = new TreeSet<>(Set.of("name", "description", "onnx", "input", "output",
-            "classes", "params", "macs", "validation_accuracy", "test_accuracy", "training", "measured"));
+            "continues", "classes", "params", "macs", "validation_accuracy", "test_accuracy", "training", "measured"));
 
     @JsonCreator
     public ModelCard {
@@ -115,6 +116,23 @@ public record ModelCard(
         }
     }
 
+    /**
+     * A model that finishes work another model began, as the later part of an ensemble or a trunk
+     * segment after an early exit does: it runs only right after {@code model} (the card name of the
+     * stage before it), on the same frames, and takes that model's outputs as inputs, handed on in
+     * memory: {@code inputs} maps each such input of its graph to the output of {@code model} it
+     * takes. Its graph may also take the frame itself (the card's {@code input}). Its MACs and time
+     * are its own; the frames it gets have already paid for {@code model}.
+     */
+    public record Continuation(
+            @JsonProperty(value = "model", required = true) String model,
+            @JsonProperty(value = "inputs", required = true) Map<String, String> inputs) {
+        @JsonCreator
+        public Continuation {
+            inputs = Map.copyOf(inputs);
+        }
+    }
+
     /** Reads and validates a card; every problem is reported with the card's path. */
     public static ModelCard read(Path cardFile) {
         if (!Files.isRegularFile(cardFile)) {
@@ -142,7 +160,7 @@ public record ModelCard(
         } catch (IOException e) {
             throw new ModelException("cannot read model card " + cardFile + ": " + e.getMessage(), e);
         }
-        card = new ModelCard(card.name, card.description, card.onnx, card.input, card.output, card.classes, card.params,
+        card = new ModelCard(card.name, card.description, card.onnx, card.input, card.output, card.continues, card.classes, card.params,
                 card.macs, card.validationAccuracy, card.testAccuracy, card.training, card.measured, cardFile.toAbsolutePath().normalize());
         List<String> problems = card.problems();
         if (!problems.isEmpty()) {
@@ -173,6 +191,56 @@ public record ModelCard(
                         + ": every stage of a cascade needs the same classes in the same order");
             }
         }
+    }
+
+    /**
+     * Checks that every card that continues another follows it: a continuation needs, for each of
+     * its frames, the outputs the model before it computed on that frame.
+     *
+     * @throws ModelException naming the first card out of place
+     */
+    public static void requireContinuationsFollow(List<ModelCard> cards) {
+        for (int s = 0; s < cards.size(); s++) {
+            Continuation continuation = cards.get(s).continues;
+            if (continuation == null) {
+                continue;
+            }
+            ModelCard card = cards.get(s);
+            if (s == 0 || !cards.get(s - 1).name.equals(continuation.model)) {
+                throw new ModelException("model " + card.name + " (" + card.cardPath + ") continues model " + continuation.model
+                        + " and takes its outputs " + continuation.inputs + ", so it must come right after it, but "
+                        + (s == 0 ? "it comes first" : "it comes after " + cards.get(s - 1).name));
+            }
+        }
+    }
+
+    /**
+     * {@code card} and, before it, the models it continues, each read from the card named after it
+     * beside the one that continues it: the models a cascade must run, in order, for {@code card}.
+     *
+     * @throws ModelException if a card in the chain is missing, or the chain loops
+     */
+    public static List<ModelCard> chainEndingAt(ModelCard card) {
+        List<ModelCard> chain = new ArrayList<>(List.of(card));
+        while (chain.get(0).continues != null) {
+            ModelCard later = chain.get(0);
+            Path previous = later.cardPath.resolveSibling(later.continues.model + ".card.json");
+            if (!Files.isRegularFile(previous)) {
+                throw new ModelException("model " + later.name + " continues model " + later.continues.model + ", whose card "
+                        + previous + " does not exist");
+            }
+            ModelCard before = read(previous);
+            if (chain.stream().anyMatch(c -> c.name.equals(before.name))) {
+                throw new ModelException("model " + card.name + " continues a chain of models that loops back to " + before.name);
+            }
+            chain.add(0, before);
+        }
+        return chain;
+    }
+
+    /** The outputs the model at {@code stage} hands on to the next one, which continues it (none if it does not). */
+    public static Set<String> handedOn(List<ModelCard> cards, int stage) {
+        return stage + 1 < cards.size() && cards.get(stage + 1).continues != null ? Set.copyOf(cards.get(stage + 1).continues.inputs.values()) : Set.of();
     }
 
     private static String summary(List<String> classes) {
@@ -219,6 +287,10 @@ public record ModelCard(
         }
         if (!"logits".equals(output.kind) && !"probabilities".equals(output.kind)) {
             problems.add("output kind '" + output.kind + "' must be 'logits' or 'probabilities'");
+        }
+        if (continues != null && (continues.model.isBlank() || continues.inputs.isEmpty()
+                || continues.inputs.entrySet().stream().anyMatch(e -> e.getKey().isBlank() || e.getValue() == null || e.getValue().isBlank()))) {
+            problems.add("continues needs the name of the model it continues and its inputs, each mapped to the output of that model it takes");
         }
         if (classes.size() < 2) {
             problems.add("a classifier needs at least 2 class names");

@@ -102,7 +102,7 @@ public final class ModelIntake {
         measured.put("threads", request.threads());
         measured.put("processors", Runtime.getRuntime().availableProcessors());
         ModelCard draft = new ModelCard(request.name(), "added by sieve model add from " + onnx.getFileName(), onnx.getFileName().toString(),
-                cardInput, new ModelCard.Output(output.name(), new long[] {-1, classes}, kind), List.copyOf(request.classes()),
+                cardInput, new ModelCard.Output(output.name(), new long[] {-1, classes}, kind), null, List.copyOf(request.classes()),
                 graph.parameters(), macs.count(), null, request.heldOutAccuracy(), null, measured, onnx.resolveSibling(request.name() + ".card.json"));
         try (OnnxClassifier model = OnnxClassifier.load(draft, request.threads(), OnnxClassifier.DEFAULT_MAX_BATCH)) {
             measured.put("ms_per_image_batch_1", msPerImage(model, 1));

@@ -13,8 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * An ONNX image classifier loaded through its {@link ModelCard}. Shapes are checked against the
@@ -35,13 +38,24 @@ public final class OnnxClassifier implements AutoCloseable {
     private final ResizeTarget target;
     private final float[] offset = new float[3];
     private final float[] multiplier = new float[3];
+    /** False for a continuation whose graph reads only what the model before it handed on. */
+    private final boolean takesImage;
+    /** This graph's inputs handed on by the model it continues, each mapped to the output of that model it is. */
+    private final Map<String, String> carriedInputs;
 
-    private OnnxClassifier(ModelCard card, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, int maxBatch) {
+    /** A batch's predictions, and the outputs it hands on to the model that continues this one. */
+    public record Scored(List<ClassProbabilities> predictions, CarriedTensors handedOn) {
+    }
+
+    private OnnxClassifier(ModelCard card, OrtEnvironment env, OrtSession.SessionOptions options, OrtSession session, int maxBatch,
+                           boolean takesImage) {
         this.card = card;
         this.env = env;
         this.options = options;
         this.session = session;
         this.maxBatch = maxBatch;
+        this.takesImage = takesImage;
+        this.carriedInputs = card.continues() == null ? Map.of() : card.continues().inputs();
         ModelCard.Input in = card.input();
         this.imageSize = 3 * in.height() * in.width();
         this.target = in.target();
@@ -69,9 +83,14 @@ public final class OnnxClassifier implements AutoCloseable {
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(onnx.toString(), options);
-            checkShape(card, "input", card.input().name(), card.input().shape(), session.getInputInfo());
+            Map<String, NodeInfo> inputs = session.getInputInfo();
+            boolean takesImage = card.continues() == null || inputs.containsKey(card.input().name());
+            if (takesImage) {
+                checkShape(card, "input", card.input().name(), card.input().shape(), inputs);
+            }
+            checkInputs(card, inputs);
             checkShape(card, "output", card.output().name(), card.output().shape(), session.getOutputInfo());
-            return new OnnxClassifier(card, env, options, session, maxBatch);
+            return new OnnxClassifier(card, env, options, session, maxBatch, takesImage);
         } catch (OrtException | RuntimeException e) {
             closeQuietly(session);
             options.close();
@@ -79,6 +98,67 @@ public final class OnnxClassifier implements AutoCloseable {
                 throw me;
             }
             throw new ModelException("model " + card.name() + ": ONNX Runtime cannot load " + onnx + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every input of the graph is the frame or an output the card says it continues from, and those are float tensors. */
+    private static void checkInputs(ModelCard card, Map<String, NodeInfo> inputs) {
+        Map<String, String> carried = card.continues() == null ? Map.of() : card.continues().inputs();
+        for (String name : inputs.keySet()) {
+            if (!name.equals(card.input().name()) && !carried.containsKey(name)) {
+                throw new ModelException("model " + card.name() + ": the ONNX graph takes an input '" + name + "' that its card names "
+                        + (carried.isEmpty() ? "neither as its input ('" + card.input().name() + "') nor as one it continues from (\"continues\")"
+                        : "neither as its input ('" + card.input().name() + "') nor among those it takes from model "
+                        + card.continues().model() + " " + carried.keySet()));
+            }
+        }
+        for (String name : carried.keySet()) {
+            NodeInfo node = inputs.get(name);
+            if (node == null) {
+                throw new ModelException("model " + card.name() + ": its card says it takes '" + name + "' from model "
+                        + card.continues().model() + ", but the ONNX graph has no such input; its inputs are " + inputs.keySet());
+            }
+            if (!(node.getInfo() instanceof TensorInfo tensor) || tensor.type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+                throw new ModelException("model " + card.name() + ": input '" + name + "', carried from model " + card.continues().model()
+                        + ", must be a float tensor; it is " + node.getInfo());
+            }
+        }
+    }
+
+    /**
+     * Checks that this model computes every output {@code next} continues from, as float tensors of
+     * the shapes {@code next} takes.
+     *
+     * @throws ModelException naming the first output missing or mismatched
+     */
+    public void requireHandsOnTo(OnnxClassifier next) {
+        if (next.card.continues() == null) {
+            return;
+        }
+        try {
+            Map<String, NodeInfo> outputs = session.getOutputInfo();
+            Map<String, NodeInfo> nextInputs = next.session.getInputInfo();
+            for (Map.Entry<String, String> carried : next.carriedInputs.entrySet()) {
+                String name = carried.getValue();
+                NodeInfo out = outputs.get(name);
+                if (out == null) {
+                    throw new ModelException("model " + next.name() + " takes output '" + name + "' of model " + name()
+                            + ", but that model's ONNX graph has no such output; its outputs are " + outputs.keySet());
+                }
+                NodeInfo in = nextInputs.get(carried.getKey());
+                long[] produced = ((TensorInfo) out.getInfo()).getShape();
+                long[] taken = ((TensorInfo) in.getInfo()).getShape();
+                boolean matches = produced.length == taken.length && ((TensorInfo) out.getInfo()).type == ai.onnxruntime.OnnxJavaType.FLOAT;
+                for (int i = 1; matches && i < produced.length; i++) {
+                    matches = produced[i] == taken[i] || produced[i] < 0 || taken[i] < 0;
+                }
+                if (!matches) {
+                    throw new ModelException("model " + name() + "'s output '" + name + "' is " + out.getInfo() + ", but model "
+                            + next.name() + " takes it as input '" + carried.getKey() + "', " + in.getInfo());
+                }
+            }
+        } catch (OrtException e) {
+            throw new ModelException("cannot read the inputs and outputs of models " + name() + " and " + next.name() + ": " + e.getMessage(), e);
         }
     }
 
@@ -178,16 +258,35 @@ public final class OnnxClassifier implements AutoCloseable {
     }
 
     public List<ClassProbabilities> predict(List<Image> images) {
+        return run(images, CarriedTensors.NONE, Set.of()).predictions();
+    }
+
+    /**
+     * Runs a batch: {@code carried} holds, row by row, what the model this one continues handed on
+     * for these images (nothing if it continues none); {@code handOn} names the outputs to hand on
+     * to the model that continues this one.
+     */
+    public Scored run(List<Image> images, CarriedTensors carried, Set<String> handOn) {
+        if (!carriedInputs.isEmpty() && carried.rows() != images.size()) {
+            throw new IllegalArgumentException("model " + name() + " continues model " + card.continues().model() + " and needs its outputs "
+                    + carriedInputs.values() + " for each of the " + images.size() + " images; " + carried.rows() + " rows were handed on");
+        }
         List<ClassProbabilities> out = new ArrayList<>(images.size());
+        List<CarriedTensors> handedOn = new ArrayList<>();
         for (int start = 0; start < images.size(); start += maxBatch) {
             int n = Math.min(maxBatch, images.size() - start);
-            float[] input = new float[n * imageSize];
-            for (int i = 0; i < n; i++) {
-                preprocess(images.get(start + i), input, i * imageSize);
+            float[] input = null;
+            if (takesImage) {
+                input = new float[n * imageSize];
+                for (int i = 0; i < n; i++) {
+                    preprocess(images.get(start + i), input, i * imageSize);
+                }
             }
-            out.addAll(predict(input, n));
+            Scored part = runBatch(input, n, carriedInputs.isEmpty() ? carried : carried.range(start, start + n), handOn);
+            out.addAll(part.predictions());
+            handedOn.add(part.handedOn());
         }
-        return out;
+        return new Scored(out, handOn.isEmpty() || handedOn.isEmpty() ? CarriedTensors.NONE : CarriedTensors.concat(handedOn));
     }
 
     /** Runs {@code n} preprocessed images (as {@link #preprocess} lays them out) in one call. */
@@ -195,26 +294,69 @@ public final class OnnxClassifier implements AutoCloseable {
         if (input.length < n * imageSize) {
             throw new IllegalArgumentException("input holds " + input.length + " floats, fewer than " + n + " images");
         }
+        return runBatch(input, n, CarriedTensors.NONE, Set.of()).predictions();
+    }
+
+    private Scored runBatch(float[] input, int n, CarriedTensors carried, Set<String> handOn) {
         ModelCard.Input in = card.input();
-        long[] shape = in.channelsLast() ? new long[] {n, in.height(), in.width(), 3} : new long[] {n, 3, in.height(), in.width()};
         int k = card.numClasses();
-        try (OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, n * imageSize), shape);
-             OrtSession.Result result = session.run(Map.of(in.name(), tensor))) {
-            FloatBuffer scores = ((OnnxTensor) result.get(card.output().name()).orElseThrow()).getFloatBuffer();
-            if (scores.remaining() != n * k) {
-                throw new ModelException("model " + card.name() + " returned " + scores.remaining() + " scores for "
-                        + n + " images of " + k + " classes");
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        Set<String> wanted = new HashSet<>(handOn);
+        wanted.add(card.output().name());
+        try {
+            if (input != null) {
+                long[] shape = in.channelsLast() ? new long[] {n, in.height(), in.width(), 3} : new long[] {n, 3, in.height(), in.width()};
+                feeds.put(in.name(), OnnxTensor.createTensor(env, FloatBuffer.wrap(input, 0, n * imageSize), shape));
             }
-            List<ClassProbabilities> out = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                float[] row = new float[k];
-                scores.get(row);
-                out.add(ClassProbabilities.of(card.output().isLogits() ? softmax(row) : checkedProbabilities(row)));
+            for (Map.Entry<String, String> carriedInput : carriedInputs.entrySet()) {
+                CarriedTensors.Tensor t = carried.tensor(carriedInput.getValue());
+                if (t == null) {
+                    throw new IllegalArgumentException("model " + name() + " needs output '" + carriedInput.getValue() + "' of model "
+                            + card.continues().model() + "; it handed on " + carried.names());
+                }
+                long[] shape = new long[t.rowShape().length + 1];
+                shape[0] = n;
+                System.arraycopy(t.rowShape(), 0, shape, 1, t.rowShape().length);
+                feeds.put(carriedInput.getKey(), OnnxTensor.createTensor(env, FloatBuffer.wrap(t.data(), 0, n * t.rowSize()), shape));
             }
-            return out;
+            try (OrtSession.Result result = session.run(feeds, wanted)) {
+                FloatBuffer scores = ((OnnxTensor) result.get(card.output().name()).orElseThrow()).getFloatBuffer();
+                if (scores.remaining() != n * k) {
+                    throw new ModelException("model " + card.name() + " returned " + scores.remaining() + " scores for "
+                            + n + " images of " + k + " classes");
+                }
+                List<ClassProbabilities> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    float[] row = new float[k];
+                    scores.get(row);
+                    out.add(ClassProbabilities.of(card.output().isLogits() ? softmax(row) : checkedProbabilities(row)));
+                }
+                return new Scored(out, handOn.isEmpty() ? CarriedTensors.NONE : handedOn(result, handOn, n));
+            }
         } catch (OrtException e) {
             throw new ModelException("model " + card.name() + " failed on a batch of " + n + ": " + e.getMessage(), e);
+        } finally {
+            feeds.values().forEach(OnnxTensor::close);
         }
+    }
+
+    private CarriedTensors handedOn(OrtSession.Result result, Set<String> handOn, int n) throws OrtException {
+        Map<String, CarriedTensors.Tensor> tensors = new HashMap<>();
+        for (String name : handOn) {
+            OnnxTensor tensor = (OnnxTensor) result.get(name)
+                    .orElseThrow(() -> new ModelException("model " + card.name() + " has no output '" + name + "' to hand on"));
+            long[] shape = tensor.getInfo().getShape();
+            FloatBuffer values = tensor.getFloatBuffer();
+            float[] data = new float[values.remaining()];
+            values.get(data);
+            long[] rowShape = Arrays.copyOfRange(shape, 1, shape.length);
+            if (shape[0] != n || data.length % n != 0) {
+                throw new ModelException("model " + card.name() + "'s output '" + name + "' has shape " + Arrays.toString(shape)
+                        + " for a batch of " + n + ": an output handed on needs one row per image");
+            }
+            tensors.put(name, new CarriedTensors.Tensor(data, rowShape, data.length / n));
+        }
+        return CarriedTensors.of(tensors, n);
     }
 
     private float[] softmax(float[] logits) {

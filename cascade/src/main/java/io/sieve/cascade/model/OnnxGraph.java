@@ -146,6 +146,15 @@ public final class OnnxGraph {
                 constants.put(t.name(), t.values());
             }
         });
+        // Other inputs (outputs of a model this one continues) take their declared shapes, one frame's worth.
+        for (ValueInfo other : inputs) {
+            if (!other.name().equals(input) && other.shape() != null && other.shape().length > 0
+                    && Arrays.stream(other.shape(), 1, other.shape().length).allMatch(d -> d > 0)) {
+                long[] declared = other.shape().clone();
+                declared[0] = 1;
+                shapes.put(other.name(), declared);
+            }
+        }
         long[] first = inputShape.clone();
         first[0] = 1;
         shapes.put(input, first);

@@ -30,13 +30,21 @@ public final class Cascade implements AutoCloseable {
         CascadeDefinition definition = CascadeDefinition.read(cascadeFile);
         List<CascadeStage> stages = new ArrayList<>();
         try {
+            List<ModelCard> cards = new ArrayList<>();
             for (int s = 0; s < definition.stages().size(); s++) {
-                CascadeDefinition.StageDefinition d = definition.stages().get(s);
-                boolean last = s == definition.stages().size() - 1;
-                stages.add(new CascadeStage(s, last, OnnxClassifier.load(definition.cardPath(cascadeFile, s), intraOpThreads),
-                        d.measure(), last ? null : d.threshold(), last ? null : d.classThresholds()));
+                cards.add(ModelCard.read(definition.cardPath(cascadeFile, s)));
             }
-            ModelCard.requireSameClasses(stages.stream().map(s -> s.model().card()).toList());
+            ModelCard.requireSameClasses(cards);
+            ModelCard.requireContinuationsFollow(cards);
+            for (int s = 0; s < cards.size(); s++) {
+                CascadeDefinition.StageDefinition d = definition.stages().get(s);
+                boolean last = s == cards.size() - 1;
+                stages.add(new CascadeStage(s, last, OnnxClassifier.load(cards.get(s), intraOpThreads, OnnxClassifier.DEFAULT_MAX_BATCH),
+                        d.measure(), last ? null : d.threshold(), last ? null : d.classThresholds(), ModelCard.handedOn(cards, s)));
+                if (s > 0) {
+                    stages.get(s - 1).model().requireHandsOnTo(stages.get(s).model());
+                }
+            }
         } catch (RuntimeException e) {
             stages.forEach(CascadeStage::close);
             throw e;

@@ -1,9 +1,11 @@
 package io.sieve.cascade.runtime;
 
+import io.sieve.cascade.model.CarriedTensors;
 import io.sieve.cascade.model.ModelException;
 import io.sieve.images.Image;
 import io.sieve.images.ResizeTarget;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,15 +15,18 @@ import java.util.Optional;
  * The cascade's routing rule, in one place for every caller (the in-process {@link Cascade},
  * calibration's cost model, the stream app's fused stages): the frames still undecided go to the
  * next stage as one batch; a stage whose thresholds let no frame exit is skipped (running it would
- * cost model time and decide nothing); the last stage decides what is left.
+ * cost model time and decide nothing) unless the next stage continues it; the last stage decides
+ * what is left. A stage that continues the one before it gets, for each of its frames, the outputs
+ * that stage handed on for that frame.
  *
  * <p>A frame may follow another frame of the batch (the difference filter found it nearly equal):
  * a follower never runs a model; it takes its reference's decision at whichever stage that is made.
  *
  * <p>A frame picked for the live audit keeps the decision of the stage it exits at, and also goes
  * to the last stage, in the same batch as the frames still undecided there, so that its label can
- * be recorded beside the answer. Where the last stage is not among the given stages the audit is
- * left pending, for the instance that runs it.
+ * be recorded beside the answer; where the last stage continues earlier stages, those run the frame
+ * first. Where the last stage is not among the given stages the audit is left pending, for the
+ * instance that runs it.
  */
 public final class CascadeRouter {
     private CascadeRouter() {
@@ -118,6 +123,8 @@ public final class CascadeRouter {
         }
         boolean lastStageHere = stages.get(stages.size() - 1).isLast();
         int lastIndex = lastStageHere ? stages.get(stages.size() - 1).index() : -1;
+        boolean[] running = stagesToRun(stages);
+        boolean[] feedsLast = feedLastStage(stages);
         List<List<StageDecision>> trails = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             trails.add(new ArrayList<>(stages.size()));
@@ -128,25 +135,30 @@ public final class CascadeRouter {
         Map<ResizeTarget, Image[]> resized = new HashMap<>();
         StageFailure failure = null;
         List<StageRun> runs = new ArrayList<>();
-        for (CascadeStage stage : stages) {
-            if (!stage.canExit()) {
+        // What the stage run last handed on, and each frame's row in it (-1: none).
+        CarriedTensors carried = CarriedTensors.NONE;
+        int[] carriedRow = new int[n];
+        for (int j = 0; j < stages.size(); j++) {
+            CascadeStage stage = stages.get(j);
+            if (!running[j]) {
                 continue;
             }
             List<Integer> active = new ArrayList<>();
-            // At the last stage: which of the active frames it labels for the audit rather than decides.
+            // Frames the stage runs only for the audit: the last stage labels them, and the stages
+            // that hand it their outputs run them first; their decisions here are not the answer.
             List<Boolean> auditing = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 boolean undecided = tasks[i] != FrameTask.AUDIT_ONLY && references[i] == i && decisions[i] == null;
-                boolean audit = stage.isLast() && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex);
+                boolean audit = (stage.isLast() || feedsLast[j]) && auditWanted(tasks[i], decisions[i], references[i] != i, lastIndex);
                 if (undecided || audit) {
                     active.add(i);
-                    auditing.add(audit);
+                    auditing.add(audit && !undecided);
                 }
             }
             if (active.isEmpty()) {
                 continue;
             }
-            List<StageDecision> made;
+            CascadeStage.Applied applied;
             try {
                 ResizeTarget target = stage.model().inputTarget();
                 Image[] atSize = resized.computeIfAbsent(target, t -> new Image[n]);
@@ -157,11 +169,27 @@ public final class CascadeRouter {
                     }
                     batch.add(atSize[i]);
                 }
-                made = stage.apply(batch);
+                CarriedTensors given = CarriedTensors.NONE;
+                if (stage.continuesPrevious()) {
+                    int[] rows = new int[active.size()];
+                    for (int a = 0; a < rows.length; a++) {
+                        rows[a] = carriedRow[active.get(a)];
+                    }
+                    given = carried.select(rows);
+                }
+                applied = stage.apply(batch, given);
             } catch (ModelException | IllegalArgumentException e) {
                 // Every frame still undecided stops here (followers are undecided exactly while their reference is).
                 failure = new StageFailure(stage, "model " + stage.model().name() + " failed: " + e.getMessage());
                 break;
+            }
+            List<StageDecision> made = applied.decisions();
+            carried = applied.handedOn();
+            Arrays.fill(carriedRow, -1);
+            if (stage.handsOn()) {
+                for (int a = 0; a < active.size(); a++) {
+                    carriedRow[active.get(a)] = a;
+                }
             }
             int exited = 0;
             int audited = 0;
@@ -173,7 +201,9 @@ public final class CascadeRouter {
                     d = new StageDecision(d.stage(), d.model(), d.prediction(), d.confidence(), false, d.micros());
                 }
                 if (auditing.get(a)) {
-                    audits[i] = d;
+                    if (stage.isLast()) {
+                        audits[i] = d;
+                    }
                     audited++;
                     continue;
                 }
@@ -203,6 +233,36 @@ public final class CascadeRouter {
                     undecided ? failure : null, audit, audits[i]));
         }
         return new Routing(routes, runs, Optional.ofNullable(failure));
+    }
+
+    /**
+     * Which stages run: one whose thresholds let no frame exit is skipped (running it would cost
+     * model time and decide nothing) unless it hands outputs on to a next stage that runs.
+     */
+    private static boolean[] stagesToRun(List<CascadeStage> stages) {
+        boolean[] runs = new boolean[stages.size()];
+        for (int j = stages.size() - 1; j >= 0; j--) {
+            CascadeStage stage = stages.get(j);
+            if (stage.continuesPrevious() && (j == 0 || stages.get(j - 1).index() != stage.index() - 1)) {
+                throw new IllegalArgumentException("stage " + stage.index() + " (" + stage.model().name() + ") continues the stage before it, "
+                        + "which is not among the stages routed here: run them together");
+            }
+            if (stage.handsOn() && (j == stages.size() - 1 || stages.get(j + 1).index() != stage.index() + 1)) {
+                throw new IllegalArgumentException("stage " + stage.index() + " (" + stage.model().name() + ") hands its outputs on to the stage "
+                        + "after it, which is not among the stages routed here: run them together");
+            }
+            runs[j] = stage.canExit() || stage.handsOn() && runs[j + 1];
+        }
+        return runs;
+    }
+
+    /** Which stages hand their outputs on, stage by stage, to the cascade's last stage (when it is among {@code stages}). */
+    private static boolean[] feedLastStage(List<CascadeStage> stages) {
+        boolean[] feeds = new boolean[stages.size()];
+        for (int j = stages.size() - 2; j >= 0; j--) {
+            feeds[j] = stages.get(j).handsOn() && (stages.get(j + 1).isLast() || feeds[j + 1]);
+        }
+        return feeds;
     }
 
     /**

@@ -60,7 +60,7 @@ class ModelCardTest {
         ModelCard a = ModelCard.read(Fixtures.card("tiny_logits"));
         java.util.List<String> classes = new java.util.ArrayList<>(a.classes());
         java.util.Collections.swap(classes, 0, 1);
-        ModelCard b = new ModelCard("other", null, a.onnx(), a.input(), a.output(), classes, null, null, null, null, null, null, a.cardPath());
+        ModelCard b = new ModelCard("other", null, a.onnx(), a.input(), a.output(), null, classes, null, null, null, null, null, null, a.cardPath());
         ModelCard.requireSameClasses(java.util.List.of(a, a));
         assertThatThrownBy(() -> ModelCard.requireSameClasses(java.util.List.of(a, b))).isInstanceOf(ModelException.class)
                 .hasMessageContaining("model other").hasMessageContaining("same classes in the same order");
@@ -92,6 +92,16 @@ class ModelCardTest {
                 .hasMessageContaining("does not match 11 classes");
         assertThatThrownBy(() -> ModelCard.read(edited(dir, "\"kind\": \"logits\"", "\"kind\": \"scores\"")))
                 .hasMessageContaining("output kind 'scores'");
+    }
+
+    @Test
+    void aContinuationNamesTheModelItContinuesAndMapsEachInputToAnOutputOfIt(@TempDir Path dir) throws Exception {
+        ModelCard rest = ModelCard.read(Fixtures.card("tiny_pair_rest"));
+        assertThat(rest.continues().model()).isEqualTo("tiny_trunk");
+        assertThat(rest.continues().inputs()).containsExactly(java.util.Map.entry("scores_in", "scores"));
+        Path unmapped = edited(dir, "\"classes\"", "\"continues\": {\"model\": \"tiny_trunk\", \"inputs\": {\"features\": \"\"}},\n  \"classes\"");
+        assertThatThrownBy(() -> ModelCard.read(unmapped)).isInstanceOf(ModelException.class)
+                .hasMessageContaining("each mapped to the output of that model it takes");
     }
 
     @Test
