@@ -3,18 +3,22 @@
 # cascade: accuracy and loss (the same every round) and the wall-clock speedup against its last
 # stage as the median [lowest-highest] of the rounds. Run it on a quiet machine (no training).
 #   docs/evaluation/repeat-evaluate.sh 3 models/cascades/a.cascade.json models/cascades/b.cascade.json
+# Options after -- go to every `sieve evaluate`, e.g. `-- --batch 256`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1; shift
+cascades=()
+while (($#)) && [[ $1 != -- ]]; do cascades+=("$1"); shift; done
+(($#)) && shift
 work=$(mktemp -d)
 for ((r = 1; r <= rounds; r++)); do
-  for cascade in "$@"; do
+  for cascade in "${cascades[@]}"; do
     name=$(basename "$cascade" .cascade.json)
-    ./sieve evaluate --cascade "$cascade" --out "$work/$name-$r" --sweep 0.01 >/dev/null
+    ./sieve evaluate --cascade "$cascade" --out "$work/$name-$r" --sweep 0.01 "$@" >/dev/null
     echo "round $r: $name done" >&2
   done
 done
-python3 - "$work" "$rounds" "$@" <<'PY'
+python3 - "$work" "$rounds" "${cascades[@]}" <<'PY'
 import json, statistics, sys
 from pathlib import Path
 work, rounds, cascades = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3:]
