@@ -8,9 +8,7 @@ import io.sieve.cascade.model.Fixtures;
 import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.images.Image;
 import io.sieve.images.LabelledImages;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -34,11 +32,7 @@ class ContinuationScoringTest {
 
     @Test
     void aChainScoresTheContinuationOnWhatTheModelBeforeItHandedOn() {
-        Random random = new Random(7);
-        List<Image> images = new ArrayList<>();
-        for (int i = 0; i < 70; i++) {
-            images.add(Fixtures.randomImage(random, Image.Layout.CHW));
-        }
+        List<Image> images = Fixtures.randomImages(7, 70);
         LabelledImages data = new LabelledImages("random", List.of("a", "b"), images, new int[images.size()], "");
         try (OnnxClassifier trunk = OnnxClassifier.load(Fixtures.card("tiny_trunk"), 1);
              OnnxClassifier rest = OnnxClassifier.load(Fixtures.card("tiny_trunk_rest"), 1);

@@ -3,6 +3,8 @@ package io.sieve.cascade.model;
 import io.sieve.images.Image;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 
 public final class Fixtures {
@@ -21,6 +23,16 @@ public final class Fixtures {
         byte[] pixels = new byte[32 * 32 * 3];
         random.nextBytes(pixels);
         return new Image(32, 32, 3, layout, pixels);
+    }
+
+    /** {@code count} random 32x32 CHW images drawn from {@code seed}. */
+    public static List<Image> randomImages(long seed, int count) {
+        Random random = new Random(seed);
+        List<Image> images = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            images.add(randomImage(random, Image.Layout.CHW));
+        }
+        return images;
     }
 
     /** The same picture in the other layout. */

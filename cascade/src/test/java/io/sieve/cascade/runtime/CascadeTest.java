@@ -13,10 +13,8 @@ import io.sieve.cascade.model.OnnxClassifier;
 import io.sieve.cascade.model.ClassProbabilities;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +22,7 @@ class CascadeTest {
 
     @Test
     void framesBelowTheThresholdGoOnAndTheLastStageDecidesTheRest(@TempDir Path dir) throws Exception {
-        List<Image> images = randomImages(1, 200);
+        List<Image> images = Fixtures.randomImages(1, 200);
         float[] confidences;
         try (OnnxClassifier first = OnnxClassifier.load(Fixtures.card("tiny_logits"), 1)) {
             confidences = new float[images.size()];
@@ -60,7 +58,7 @@ class CascadeTest {
 
     @Test
     void anInProcessRunAuditsTheAskedShareOfTheEarlyDecidedFramesAsTheStreamAppWould(@TempDir Path dir) throws Exception {
-        List<Image> images = randomImages(2, 400);
+        List<Image> images = Fixtures.randomImages(2, 400);
         LabelledImages data = new LabelledImages("random", List.of("a", "b", "c"), images, new int[images.size()], "");
         try (Cascade cascade = Cascade.load(writeCascade(dir, 0.0), 1)) {
             // Threshold 0: the first stage decides every frame, so every picked frame is an audit.
@@ -93,15 +91,6 @@ class CascadeTest {
         Path file = writeCascade(dir, 0.5);
         Files.writeString(file, Files.readString(file).replace("tiny_softmax.card.json", "no_such_model.card.json"));
         assertThatThrownBy(() -> Cascade.load(file, 1)).hasMessageContaining("no_such_model.card.json");
-    }
-
-    private static List<Image> randomImages(long seed, int count) {
-        Random random = new Random(seed);
-        List<Image> images = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            images.add(Fixtures.randomImage(random, Image.Layout.CHW));
-        }
-        return images;
     }
 
     private static Path writeCascade(Path dir, double threshold) throws Exception {

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +29,7 @@ class ContinuationTest {
 
     @Test
     void theRestOfANetworkOnHandedOnRowsComputesWhatTheWholeNetworkDoes() {
-        List<Image> images = randomImages(1, 300);
+        List<Image> images = Fixtures.randomImages(1, 300);
         try (OnnxClassifier trunk = OnnxClassifier.load(Fixtures.card("tiny_trunk"), 1);
              OnnxClassifier rest = OnnxClassifier.load(Fixtures.card("tiny_trunk_rest"), 1);
              OnnxClassifier whole = OnnxClassifier.load(Fixtures.card("tiny_trunk_whole"), 1)) {
@@ -46,7 +45,7 @@ class ContinuationTest {
 
     @Test
     void aContinuationWithoutWhatItContinuesIsRefused() {
-        List<Image> images = randomImages(2, 3);
+        List<Image> images = Fixtures.randomImages(2, 3);
         try (OnnxClassifier rest = OnnxClassifier.load(Fixtures.card("tiny_trunk_rest"), 1)) {
             assertThatThrownBy(() -> rest.predict(images)).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("continues model tiny_trunk").hasMessageContaining("features");
@@ -64,7 +63,7 @@ class ContinuationTest {
 
     @Test
     void framesGoingOnReachTheRestWithTheirOwnFeaturesAndTheAuditRunsTheChain(@TempDir Path dir) {
-        List<Image> images = randomImages(3, 200);
+        List<Image> images = Fixtures.randomImages(3, 200);
         // Stage 1 lets no frame exit (threshold above 1) but runs: the last stage needs its feature map.
         Path file = write(dir, List.of("tiny_logits", "tiny_trunk", "tiny_trunk_rest"), medianConfidence("tiny_logits", images), 1.5);
         CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[images.size()];
@@ -93,7 +92,7 @@ class ContinuationTest {
 
     @Test
     void aContinuationTakingTheFrameAndTheLogitsBeforeItGetsEachFramesOwn(@TempDir Path dir) {
-        List<Image> images = randomImages(4, 120);
+        List<Image> images = Fixtures.randomImages(4, 120);
         Path file = write(dir, List.of("tiny_trunk", "tiny_pair_rest"), medianConfidence("tiny_trunk", images));
         try (Cascade cascade = Cascade.load(file, 1);
              OnnxClassifier trunk = OnnxClassifier.load(Fixtures.card("tiny_trunk"), 1);
@@ -124,7 +123,7 @@ class ContinuationTest {
 
     @Test
     void aRouteWithoutTheStageAContinuationNeedsIsRefused(@TempDir Path dir) {
-        List<Image> images = randomImages(5, 4);
+        List<Image> images = Fixtures.randomImages(5, 4);
         try (Cascade cascade = Cascade.load(write(dir, List.of("tiny_logits", "tiny_trunk", "tiny_trunk_rest"), 0.5, 0.5), 1)) {
             int[] self = {0, 1, 2, 3};
             CascadeRouter.FrameTask[] tasks = new CascadeRouter.FrameTask[4];
@@ -153,15 +152,6 @@ class ContinuationTest {
             double[] confidences = classifier.predict(images).stream().mapToDouble(ClassProbabilities::maxProbability).sorted().toArray();
             return (float) confidences[confidences.length / 2];
         }
-    }
-
-    private static List<Image> randomImages(long seed, int count) {
-        Random random = new Random(seed);
-        List<Image> images = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            images.add(Fixtures.randomImage(random, Image.Layout.CHW));
-        }
-        return images;
     }
 
     /** A cascade of fixture models with these thresholds for every stage before the last. */
