@@ -308,6 +308,19 @@ def whitening_weights(images, kernel, eps=5e-4):
     return torch.cat([scaled, -scaled])
 
 
+# QuantizeLinear's saturation bounds by its zero point's type; the quantized values are carried as floats.
+QUANTIZED_RANGES = {torch.uint8: (0, 255), torch.int8: (-128, 127)}
+
+
+def per_axis(parameter, x, attributes):
+    """A QuantizeLinear/DequantizeLinear scale or zero point, shaped to broadcast along its axis of x."""
+    if parameter.dim() == 0:
+        return parameter.float()
+    shape = [1] * x.dim()
+    shape[attributes.get("axis", 1) % x.dim()] = -1
+    return parameter.float().view(shape)
+
+
 class OnnxTeacher:
     """Runs an exported ONNX classifier in PyTorch so a student can be distilled from it.
 
@@ -332,7 +345,7 @@ class OnnxTeacher:
         self.input = graph.input[0].name
         self.output = graph.output[0].name
         supported = {"Conv", "Relu", "Add", "MaxPool", "GlobalAveragePool", "Flatten", "Gemm", "Identity", "Mul",
-                     "Div", "Erf", "MatMul", "BatchNormalization"}
+                     "Div", "Erf", "MatMul", "BatchNormalization", "QuantizeLinear", "DequantizeLinear"}
         unsupported = {n.op_type for n, _ in self.nodes} - supported
         if unsupported:
             sys.exit(f"{path}: cannot distil from a graph with operators {sorted(unsupported)}")
@@ -370,6 +383,13 @@ class OnnxTeacher:
                 out = F.batch_norm(args[0], args[3], args[4], args[1], args[2], eps=a.get("epsilon", 1e-5))
             elif node.op_type == "MaxPool":
                 out = F.max_pool2d(args[0], a["kernel_shape"], a.get("strides"))
+            elif node.op_type == "QuantizeLinear":
+                low, high = QUANTIZED_RANGES[args[2].dtype]
+                scale, zero_point = per_axis(args[1], args[0], a), per_axis(args[2], args[0], a)
+                out = torch.clamp(torch.round(args[0] / scale) + zero_point, low, high)
+            elif node.op_type == "DequantizeLinear":
+                scale, zero_point = per_axis(args[1], args[0], a), per_axis(args[2], args[0], a)
+                out = (args[0].double() - zero_point.double()).float() * scale
             elif node.op_type == "GlobalAveragePool":
                 out = args[0].mean(dim=(2, 3), keepdim=True)
             elif node.op_type == "Flatten":

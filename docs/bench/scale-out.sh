@@ -8,7 +8,7 @@ out=.sieve/bench/scale-out
 rm -rf "$out" && mkdir -p "$out"
 cascade="$out/all-expensive.cascade.json"
 sed -e 's/"threshold" : [0-9.]*/"threshold" : 2.0/' -e "s#\"\\.\\./onnx/#\"$PWD/models/onnx/#" \
-    models/cascades/default.cascade.json > "$cascade"
+    models/cascades/light.cascade.json > "$cascade"
 ./sieve platform --data-dir "$out/platform" start
 trap './sieve platform --data-dir "$out/platform" stop' EXIT
 for n in 1 2; do

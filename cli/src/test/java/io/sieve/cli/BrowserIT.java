@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -125,7 +126,11 @@ class BrowserIT {
                 .withSetting("state.dir", dir.resolve("state").toString());
         // The browser starts first: on a busy 2-core machine Chromium alone takes seconds, which are not the demo's.
         WebDriver browser = chrome(dir);
-        try (Demo demo = Demo.start(home.resolve("models/cascades/default.cascade.json"), cluster, 0, DemoCommand.DEFAULT_REPLAY_FPS, video)) {
+        Path cascadeFile = home.resolve("models/cascades/default.cascade.json");
+        CascadeDefinition definition = CascadeDefinition.read(cascadeFile);
+        List<String> earlyStages = IntStream.range(0, definition.stages().size() - 1)
+                .mapToObj(s -> "stage " + s + " (" + ModelCard.read(definition.cardPath(cascadeFile, s)).name() + ")").toList();
+        try (Demo demo = Demo.start(cascadeFile, cluster, 0, DemoCommand.DEFAULT_REPLAY_FPS, video)) {
             long started = System.nanoTime();
             browser.get("http://127.0.0.1:" + demo.uiPort() + "/");
             WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(30));
@@ -136,8 +141,9 @@ class BrowserIT {
             System.out.printf("the parking lot's query was listed %.1f s and its drift warning showed %.1f s after the demo started: %s%n",
                     listed, seconds, browser.findElement(By.id("drift-warning")).getText());
             assertThat(seconds).as("seconds from the demo's start to the drift warning").isLessThan(30);
-            assertThat(browser.findElement(By.id("drift-warning")).getText())
-                    .contains("departs from the calibration frames", "stage 0 (sievenet_m_kd)");
+            String warning = browser.findElement(By.id("drift-warning")).getText();
+            assertThat(warning).contains("departs from the calibration frames");
+            assertThat(earlyStages).as("the stage the warning names").anyMatch(warning::contains);
             assertThat(browser.findElement(By.id("drift")).getText()).isEqualTo("no: drift alarm");
             Path shots = home.resolve("consumer-ui/target/screenshots");
             Files.createDirectories(shots);

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * The live estimate on scene cameras, through the topology production runs: two cameras per seed,
  * CIFAR-10 test images coming and going over an empty scene with noise, drifting light and shakes
  * (frames unlike the calibration frames on purpose), the difference filter at the threshold
- * EVALUATION.md chose and the cameras learning their background, the default cascade. For each of
+ * EVALUATION.md chose and the cameras learning their background, the light cascade. For each of
  * {@link #SEEDS} seeds the query's 95% accuracy interval must hold its true accuracy at the end,
  * in at least {@link #MIN_COVERED} of them (a binomial with p = 0.95 falls below that with
  * probability 1.6%), as must the interval for the number of frames showing the query's target
@@ -65,7 +65,7 @@ class SceneEstimateIT {
         int countsCovered = 0;
         StringBuilder table = new StringBuilder("| seed | frames | empty by the truth | nothing in view | model decisions | accuracy [95%] | true | automobiles [95%] | true | drift alarm |\n"
                 + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
-        try (Cascade cascade = Cascade.load(home.resolve("models/cascades/default.cascade.json"), 1)) {
+        try (Cascade cascade = Cascade.load(home.resolve("models/cascades/light.cascade.json"), 1)) {
             var aggregation = CascadeTopology.Aggregation.of(cascade.definition(), Duration.ofMillis(500), 1);
             for (long seed = 1; seed <= SEEDS; seed++) {
                 long[] truth = new long[2];

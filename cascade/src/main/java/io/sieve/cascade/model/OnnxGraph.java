@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,10 +127,30 @@ public final class OnnxGraph {
         return nodes.stream().anyMatch(n -> n.outputs().contains(output) && n.opType().equals("Softmax"));
     }
 
-    /** Weights and biases: the elements of every floating-point initializer (float, float16, double, bfloat16). */
+    /**
+     * Weights and biases: the elements of every floating-point initializer (float, float16, double,
+     * bfloat16) and of every quantized one a DequantizeLinear reads; the scales and zero points of
+     * quantization are not parameters.
+     */
     public long parameters() {
-        return initializers.values().stream().filter(t -> t.type() == 1 || t.type() == 10 || t.type() == 11 || t.type() == 16).mapToLong(t -> Arrays.stream(t.dims()).reduce(1, (a, b) -> a * b)).sum();
+        Set<String> quantizationParameters = new HashSet<>();
+        Set<String> quantizedWeights = new HashSet<>();
+        for (Node node : nodes) {
+            if (QUANTIZATION.contains(node.opType())) {
+                quantizationParameters.addAll(node.inputs().subList(1, node.inputs().size()));
+                if (node.opType().equals("DequantizeLinear")) {
+                    quantizedWeights.add(node.inputs().get(0));
+                }
+            }
+        }
+        return initializers.values().stream()
+                .filter(t -> quantizedWeights.contains(t.name())
+                        || (!quantizationParameters.contains(t.name()) && (t.type() == 1 || t.type() == 10 || t.type() == 11 || t.type() == 16)))
+                .mapToLong(t -> Arrays.stream(t.dims()).reduce(1, (a, b) -> a * b)).sum();
     }
+
+    /** ONNX's quantization operators: a tensor's integer form and back, same shape (static quantization, QDQ form). */
+    private static final Set<String> QUANTIZATION = Set.of("QuantizeLinear", "DequantizeLinear");
 
     private static final Set<String> SAME_SHAPE = Set.of("Relu", "LeakyRelu", "PRelu", "Sigmoid", "Tanh", "Clip", "BatchNormalization",
             "Dropout", "Identity", "Softmax", "LogSoftmax", "HardSwish", "HardSigmoid", "Elu", "Selu", "Neg", "Abs", "Sqrt", "Exp",
@@ -175,7 +196,7 @@ public final class OnnxGraph {
             } else if (x == null) {
                 return new Macs(null, "the shape reaching " + op + " node input '" + (node.inputs().isEmpty() ? "" : node.inputs().get(0))
                         + "' is not known statically");
-            } else if (SAME_SHAPE.contains(op)) {
+            } else if (SAME_SHAPE.contains(op) || QUANTIZATION.contains(op)) {
                 out = x;
             } else if (BROADCAST.contains(op)) {
                 out = x;

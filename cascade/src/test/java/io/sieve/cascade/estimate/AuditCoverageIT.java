@@ -23,11 +23,11 @@ import org.junit.jupiter.api.Test;
  * The live audit's intervals on real cascades, replayed in 2,000 seeded random orders with fresh
  * audit coins each: the 95% interval for the disagreement with the last stage must cover the truth in
  * 92-98% of replays (2,000 replays measure a coverage to +-1 point) and every class's count by the
- * last stage's labels in at least 93%, at 10, 25, 50 and 100% progress, in three settings where the calibration tables are right or wrong: the default cascade
+ * last stage's labels in at least 93%, at 10, 25, 50 and 100% progress, in three settings where the calibration tables are right or wrong: the light cascade
  * on the test batch; a cascade whose cheap model was trained with its calibration frames
- * ({@code sievenet_m_leaky}); and the default cascade on the test batch made much darker. Today's
+ * ({@code sievenet_m_leaky}); and the light cascade on the test batch made much darker. Today's
  * calibration-table intervals are replayed beside them for comparison. The drift alarm is replayed
- * too: at most 2% of the default setting's replays may raise it (promised: 1%) and at least 99% of
+ * too: at most 2% of the light setting's replays may raise it (promised: 1%) and at least 99% of
  * the darkened one's must; the leaky cascade's shift (its exits disagree with the last stage on 6.5%
  * of test frames instead of calibration's 4.1%) is reported, not asserted: about 200 audits cannot
  * tell it from calibration's uncertainty. A class the cascade and its
@@ -65,9 +65,9 @@ class AuditCoverageIT {
         record Setting(String name, String cascade, UnaryOperator<Image> shift, Drift drift) {
         }
         for (Setting setting : List.of(
-                new Setting("default cascade, test batch", "default.cascade.json", UnaryOperator.identity(), Drift.QUIET),
+                new Setting("light cascade, test batch", "light.cascade.json", UnaryOperator.identity(), Drift.QUIET),
                 new Setting("cheap model trained on its calibration frames", "leaky.cascade.json", UnaryOperator.identity(), Drift.REPORTED),
-                new Setting("default cascade, test batch at 35% brightness", "default.cascade.json", AuditCoverageIT::darker, Drift.ALARM))) {
+                new Setting("light cascade, test batch at 35% brightness", "light.cascade.json", AuditCoverageIT::darker, Drift.ALARM))) {
             Path file = home.resolve("models/cascades").resolve(setting.cascade());
             List<AuditCoverageCheck.Frame> frames;
             List<StageCalibration> calibration;

@@ -131,4 +131,37 @@ class OnlineEstimateTest {
         assertThat(restored.classCount(4, 2000, 1.96, 1)).isEqualTo(original.classCount(4, 2000, 1.96, 1));
         assertThat(restored.trueAccuracy()).isEqualTo(original.trueAccuracy());
     }
+
+    /**
+     * A stage whose confusion rows hold few calibration frames (as a cascade's later stages do) lends
+     * no class phantom frames: the class counts of the frames seen add up to the frames seen, and
+     * with every frame exactly as calibration saw it, each class's count is its true count give or
+     * take the smoothing.
+     */
+    @Test
+    void classCountsOfAStageWithSmallConfusionRowsAddUpToTheFramesSeen() {
+        int[][] confusion = new int[CLASSES][CLASSES];
+        for (int j = 0; j < CLASSES; j++) {
+            confusion[j][j] = 8;
+            confusion[j][(j + 1) % CLASSES] = 2;
+        }
+        ReliabilityTable reliability = new ReliabilityTable(List.of(new ReliabilityTable.Bin(0, 1, 10 * CLASSES, 8 * CLASSES)));
+        OnlineEstimate estimate = new OnlineEstimate(List.of(new StageCalibration(reliability, confusion)), CLASSES);
+        int seen = 0;
+        for (int j = 0; j < CLASSES; j++) {
+            for (int k = 0; k < CLASSES; k++) {
+                for (int f = 0; f < confusion[j][k]; f++) {
+                    estimate.add(0, 0.9, j, k);
+                    seen++;
+                }
+            }
+        }
+        double total = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            double count = estimate.classCount(k, seen, 1.96, 1).estimate();
+            assertThat(count).as("class %d", k).isCloseTo(10, within(1.0));
+            total += count;
+        }
+        assertThat(total).isCloseTo(seen, within(1e-6));
+    }
 }

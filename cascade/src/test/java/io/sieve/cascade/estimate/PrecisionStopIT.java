@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Precision-stopped queries over the test batch, replayed 1,000 times each in seeded random orders
  * as the aggregator runs them (checked after every frame, stopped at the first where the request
- * is met): with the default cascade, the interval shown at the stop must cover the true count in at
+ * is met): with the light cascade, the interval shown at the stop must cover the true count in at
  * least 94% of replays for every class in scope (1,000 replays measure a coverage to about +-0.7
  * points around the promised 95%), and the accuracy interval too, and at least 90% of replays must
  * stop before their last frame (every request here is reachable). The same rule on fixed-time 95%
@@ -37,7 +37,7 @@ class PrecisionStopIT {
                 | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
                 """);
         List<String> failures = new ArrayList<>();
-        for (String file : List.of("default.cascade.json", "leaky.cascade.json")) {
+        for (String file : List.of("light.cascade.json", "leaky.cascade.json")) {
             List<CoverageCheck.Decision> decisions;
             List<StageCalibration> calibration;
             List<String> classes;
@@ -47,7 +47,7 @@ class PrecisionStopIT {
                 decisions = CoverageCheck.decisions(cascade, test);
             }
             long total = decisions.size();
-            boolean asserted = file.startsWith("default");
+            boolean asserted = file.startsWith("light");
             for (Request request : List.of(new Request("automobile", new PrecisionTarget(0.02, null, 0.95, total)),
                     new Request("automobile", new PrecisionTarget(0.01, null, 0.95, total)),
                     new Request("automobile", new PrecisionTarget(null, 150.0, 0.95, total)),

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * Self-correcting thresholds measured where they are for: the test batch replayed 200 times per
  * setting (fresh order and audit coins), without the control and with it (on labelled frames, the
  * accuracy loss; without labels, the disagreement against calibration's), in AuditCoverageIT's three
- * settings (the default cascade, the cheap model trained on its calibration frames, the darkened
+ * settings (the light cascade, the cheap model trained on its calibration frames, the darkened
  * stream), at the default 5% audit and at 30%. Asserts what the default (on) rests on: on frames
  * like calibration's the control costs at most a point of expensive calls and no accuracy, and with
  * an audit large enough to see it, it brings the leaky cascade's loss down. Writes the table EVALUATION.md quotes to cascade/target/threshold-control.md.
@@ -44,9 +44,9 @@ class ThresholdControlIT {
                 """);
         List<String> failures = new ArrayList<>();
         UnaryOperator<Image> identity = UnaryOperator.identity();
-        for (Setting setting : List.of(new Setting("default cascade, test batch", "default.cascade.json", identity),
+        for (Setting setting : List.of(new Setting("light cascade, test batch", "light.cascade.json", identity),
                 new Setting("cheap model trained on its calibration frames", "leaky.cascade.json", identity),
-                new Setting("default cascade, test batch at 35% brightness", "default.cascade.json", AuditCoverageIT::darker))) {
+                new Setting("light cascade, test batch at 35% brightness", "light.cascade.json", AuditCoverageIT::darker))) {
             List<ThresholdControlCheck.Frame> frames;
             CascadeDefinition definition;
             try (Cascade cascade = Cascade.load(home.resolve("models/cascades").resolve(setting.cascade()), 2)) {
@@ -74,7 +74,7 @@ class ThresholdControlIT {
                             100 * r.meanLoss(), 100 * r.overBudget(), 100 * r.meanDisagreement(), 100 * r.meanAccuracy(),
                             100 * r.lastStageShare(), lastCost / (cheapCost + r.lastStageShare() * lastCost), r.finalThreshold(), r.changes()));
                 }
-                if (setting.cascade().startsWith("default") && setting.shift() == identity) {
+                if (setting.cascade().startsWith("light") && setting.shift() == identity) {
                     for (ThresholdControlCheck.Result on : List.of(labelled, unlabelled)) {
                         if (on.lastStageShare() > off.lastStageShare() + 0.01 || on.meanLoss() > off.meanLoss() + 0.001) {
                             failures.add(String.format("%s, audit %.0f%%: the control cost %.1f%% of frames at the last stage against %.1f%%, "
