@@ -23,7 +23,6 @@ import hashlib
 import json
 import sys
 import time
-from pathlib import Path
 
 import onnx
 import onnx.utils
@@ -31,7 +30,7 @@ import torch
 import torch.nn.functional as F
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
-from train import REPO, OnnxTeacher, find_data_dir, load_splits, normalise
+from train import REPO, OnnxTeacher, find_data_dir, load_splits, normalise, zoo_card
 
 FEATURES = "features"
 HEAD_EPOCHS = 60
@@ -151,12 +150,7 @@ def main():
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    zoo, out = Path(args.zoo), Path(args.out or args.zoo)
-    card_path = zoo / f"{args.model}.card.json"
-    if not card_path.is_file():
-        sys.exit(f"no card {card_path}")
-    card = json.loads(card_path.read_text())
+    zoo, out, card_path, card = zoo_card(args)
     if card["output"]["kind"] != "logits" or card["input"]["layout"] != "NCHW" or card["input"]["shape"][1:] != [3, 32, 32]:
         sys.exit(f"{card_path}: exits are trained here on CIFAR-10 through train.py's interpreter, which takes the zoo's "
                  f"NCHW 3x32x32 input and a logits output")

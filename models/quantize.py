@@ -21,7 +21,6 @@ import hashlib
 import json
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import onnx
@@ -29,7 +28,7 @@ import torch
 from onnx import helper, numpy_helper
 
 from exits import count_macs
-from train import REPO, OnnxTeacher, find_data_dir, load_splits, normalise
+from train import REPO, OnnxTeacher, find_data_dir, load_splits, normalise, zoo_card
 
 
 @torch.no_grad()
@@ -135,12 +134,7 @@ def main():
     parser.add_argument("--data", help="folder with the CIFAR-10 binary files")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    zoo, out = Path(args.zoo), Path(args.out or args.zoo)
-    card_path = zoo / f"{args.model}.card.json"
-    if not card_path.is_file():
-        sys.exit(f"no card {card_path}")
-    card = json.loads(card_path.read_text())
+    zoo, out, card_path, card = zoo_card(args)
     if "continues" in card or card["input"]["layout"] != "NCHW" or card["input"]["shape"][1:] != [3, 32, 32]:
         sys.exit(f"{card_path}: quantized here on CIFAR-10 through train.py's interpreter, which takes the zoo's "
                  f"NCHW 3x32x32 input (and a model that does not continue another)")

@@ -401,6 +401,17 @@ class OnnxTeacher:
         return [values[name] for name in names]
 
 
+def zoo_card(args):
+    """For the zoo tools (exits.py, quantize.py): sets --threads, reads the card of args.model in --zoo
+    and returns (zoo, out, card path, card), where out is --out or else --zoo."""
+    torch.set_num_threads(args.threads)
+    zoo, out = Path(args.zoo), Path(args.out or args.zoo)
+    card_path = zoo / f"{args.model}.card.json"
+    if not card_path.is_file():
+        sys.exit(f"no card {card_path}")
+    return zoo, out, card_path, json.loads(card_path.read_text())
+
+
 # ----------------------------------------------------------------------------- recipes
 
 class ClassicRecipe:
