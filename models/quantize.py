@@ -31,6 +31,12 @@ from exits import count_macs
 from train import REPO, OnnxTeacher, find_data_dir, load_splits, normalise, zoo_card
 
 
+def conv_activations(graph):
+    """The tensors quantized to uint8: every Conv's input and output."""
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    return sorted({n.input[0] for n in convs} | {n.output[0] for n in convs})
+
+
 @torch.no_grad()
 def activation_ranges(teacher, names, x, batch=256):
     """Each tensor's lowest and highest value over the images x."""
@@ -52,12 +58,15 @@ def uint8_parameters(low, high):
 
 
 def quantized_graph(model, low, high):
+    """The model with its conv_activations quantized to the ranges [low, high] (dicts by tensor name)
+    and its Conv weights and biases stored as integers."""
     graph = model.graph
     initializers = {t.name: t for t in graph.initializer}
     convs = [n for n in graph.node if n.op_type == "Conv"]
-    activations = sorted({n.input[0] for n in convs} | {n.output[0] for n in convs})
+    activations = sorted(low)
     new_initializers, replaced = [], set()
-    quantizers = {}  # tensor -> (node list placed right after its producer, name of the dequantized tensor)
+    # tensor -> (nodes placed right after its producer, name of the dequantized tensor, scale)
+    quantizers = {}
     for name in activations:
         scale, zero_point = uint8_parameters(low[name], high[name])
         new_initializers += [numpy_helper.from_array(np.array(scale), f"{name}_scale"),
@@ -95,8 +104,9 @@ def quantized_graph(model, low, high):
         conv.input[:] = inputs
     # Every other reader of a quantized tensor reads its dequantized copy, as the integer kernels do.
     nodes = list(weight_nodes)
+    graph_inputs = {i.name for i in graph.input}
     for name in activations:
-        if name in {i.name for i in graph.input}:
+        if name in graph_inputs:
             nodes += quantizers[name][0]
     for node in graph.node:
         if node.op_type != "Conv":
@@ -142,11 +152,8 @@ def main():
     started = time.time()
     (xtr, _), (xval, yval), (xte, yte) = load_splits(find_data_dir(args.data))
     model = onnx.load(str(source))
-    teacher = OnnxTeacher(source)
-    convs = [n for n, _ in teacher.nodes if n.op_type == "Conv"]
-    names = sorted({n.input[0] for n in convs} | {n.output[0] for n in convs})
     calibration = xtr[torch.randperm(len(xtr), generator=torch.Generator().manual_seed(2026))[:args.images]]
-    low, high = activation_ranges(teacher, names, calibration)
+    low, high = activation_ranges(OnnxTeacher(source), conv_activations(model.graph), calibration)
     quantized = quantized_graph(model, low, high)
     out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / f"{args.name}.onnx"
