@@ -46,6 +46,16 @@ class TrainingPipelineIT {
     }
 
     @Test
+    void theModernRecipeTrainsANetworkWithoutAWhiteningLayer(@TempDir Path out) throws Exception {
+        Path cifar = cifarWithTorchOrSkip();
+        String log = train(out, "resnet20_modern", "--epochs", "1", "--limit", "2048", "--data", cifar.toString());
+        assertThat(log).contains("epoch 1/1", "exported");
+        assertThat(Files.readString(out.resolve("resnet20_modern.card.json")))
+                .contains("not applicable to this network: whiten").doesNotContain("patch-whitening");
+        assertJavaMatchesTheCard(out.resolve("resnet20_modern.card.json"), cifar);
+    }
+
+    @Test
     void aCheckpointOfAnotherConfigurationIsNotResumed(@TempDir Path out) throws Exception {
         Path cifar = cifarWithTorchOrSkip();
         train(out, "sievenet_s", "--epochs", "2", "--limit", "500", "--time-limit", "0", "--data", cifar.toString());
