@@ -673,6 +673,8 @@ class ModernTrainer:
         if self.steps_per_epoch == 0:
             sys.exit(f"the modern recipe needs at least {r.batch} training images, got {len(xtr)}")
         self.total_steps = int(r.epochs * self.steps_per_epoch)
+        if self.total_steps == 0:
+            sys.exit(f"--epochs {r.epochs:g} is less than one step of {r.batch} images on {len(xtr)} training images")
         self.epochs = math.ceil(self.total_steps / self.steps_per_epoch)
         self.step = 0
         whiten = getattr(model, "whiten", None)
