@@ -464,8 +464,11 @@ class ModernRecipe:
     whiten_bias_epochs = 3
     translate = 2
 
-    def __init__(self, epochs, without=frozenset(), lr=11.5, inapplicable=frozenset(), batch=1024,
-                 weight_decay=0.0153):
+    airnet_batch = 1024
+    airnet_weight_decay = 0.0153
+
+    def __init__(self, epochs, without=frozenset(), lr=11.5, inapplicable=frozenset(), batch=airnet_batch,
+                 weight_decay=airnet_weight_decay):
         """without: tricks left out to measure them (--without); inapplicable: tricks the network
         has no place for (a network without a whitening layer cannot whiten)."""
         unknown = (set(without) | set(inapplicable)) - set(TRICKS)
@@ -502,9 +505,9 @@ class ModernRecipe:
         # Only where they differ from AirNet's, so that AirNet checkpoints from before these fields still resume.
         if self.inapplicable:
             config["inapplicable"] = sorted(self.inapplicable)
-        if self.batch != 1024:
+        if self.batch != self.airnet_batch:
             config["batch"] = self.batch
-        if self.weight_decay != 0.0153:
+        if self.weight_decay != self.airnet_weight_decay:
             config["weight_decay"] = self.weight_decay
         return config
 
