@@ -490,6 +490,9 @@ class ModernRecipe:
     def uses(self, trick):
         return trick not in self.without and trick not in self.inapplicable
 
+    def bn_momentum(self):
+        return 0.4 if self.uses("bn_momentum") else 0.1
+
     def describe(self):
         used = "; ".join(TRICKS[t] for t in TRICKS if self.uses(t))
         left_out = ", ".join(sorted(self.without))
@@ -513,7 +516,7 @@ class ModernRecipe:
 
 
 def airnet(widths):
-    return lambda recipe: AirNet(widths, bn_momentum=0.4 if recipe.uses("bn_momentum") else 0.1)
+    return lambda recipe: AirNet(widths, bn_momentum=recipe.bn_momentum())
 
 
 # name -> (constructor taking the recipe, recipe, description)
@@ -532,7 +535,7 @@ ZOO = {
     # so there is no whitening. Batch 256: ResNet-20's thin layers train about 6x slower per image at 1024
     # on these 2 cores (measured), and the recipe's hyperparameters are per 1,024 images anyway.
     # A third of AirNet's weight decay: with AirNet's, this 7x smaller network underfitted (MODELS.md).
-    "resnet20_modern": (lambda r: ResNet(3, bn_momentum=0.4 if r.uses("bn_momentum") else 0.1),
+    "resnet20_modern": (lambda r: ResNet(3, bn_momentum=r.bn_momentum()),
                         ModernRecipe(30, inapplicable={"whiten"}, batch=256, weight_decay=0.005),
                         "ResNet-20 (1x1-conv shortcuts) trained with the modern recipe"),
     "sievenet_m_kd": (lambda r: SieveNet(32), ClassicRecipe(40, 0.1), "SieveNet width 32, distilled from ResNet-20"),
