@@ -149,7 +149,10 @@ class FaultToleranceIT {
         try (QueryClient queries = new QueryClient(cluster, topics); AutoCloseable follow = queries.followProgress(progress::add)) {
             queries.send(start("q", FRAMES));
             // Paced, so that the query is still running when the kill comes: 3,000 frames take 10 s, and
-            // progress (every 500 ms) can lag the true count by 150 frames.
+            // progress (every 500 ms) can lag the true count by 150 frames. Only once the app runs: frames
+            // published while it starts pile up, and on a slow machine it then ran through all of them in
+            // about 3 s, finishing the query before the kill.
+            FixtureCascade.awaitRunning(dir.resolve("stream-app.log"), Duration.ofSeconds(120));
             Thread producer = new Thread(() -> produce(cluster, topics, "cam-k", FRAMES, "q", 300), "fault-producer");
             producer.start();
             long killedAt = System.nanoTime();

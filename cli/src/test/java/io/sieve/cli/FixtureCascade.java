@@ -40,6 +40,18 @@ final class FixtureCascade {
                 "stream", "--cascade", cascade.toString(), "--stages", stages);
     }
 
+    /** Waits until the stream app writing {@code log} says it runs its stages (its Kafka Streams is RUNNING). */
+    static void awaitRunning(Path log, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!(Files.exists(log) && Files.readString(log).contains("Running stages"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the stream app logging to " + log + " did not start in " + timeout + ":\n"
+                        + (Files.exists(log) ? Files.readString(log) : ""));
+            }
+            Thread.sleep(200);
+        }
+    }
+
     /**
      * Starts a {@code ./sieve} command in its own JVM, as a deployment runs it, against the platform with
      * the given topic prefix and further environment, its output appended to {@code log}.

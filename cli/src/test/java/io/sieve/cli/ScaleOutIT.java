@@ -105,15 +105,8 @@ class ScaleOutIT {
     }
 
     private static void awaitRunning(Path... dirs) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         for (Path dir : dirs) {
-            Path log = dir.resolve("stream-app.log");
-            while (!(Files.exists(log) && Files.readString(log).contains("Running stages"))) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("stream app in " + dir + " did not start:\n" + (Files.exists(log) ? Files.readString(log) : ""));
-                }
-                Thread.sleep(200);
-            }
+            FixtureCascade.awaitRunning(dir.resolve("stream-app.log"), Duration.ofSeconds(120));
         }
     }
 
