@@ -152,7 +152,7 @@ class FaultToleranceIT {
             // progress (every 500 ms) can lag the true count by 150 frames. Only once the app runs: frames
             // published while it starts pile up, and on a slow machine it then ran through all of them in
             // about 3 s, finishing the query before the kill.
-            FixtureCascade.awaitRunning(dir.resolve("stream-app.log"), Duration.ofSeconds(120));
+            FixtureCascade.awaitRunning(app, dir.resolve("stream-app.log"), Duration.ofSeconds(120));
             Thread producer = new Thread(() -> produce(cluster, topics, "cam-k", FRAMES, "q", 300), "fault-producer");
             producer.start();
             long killedAt = System.nanoTime();

@@ -40,13 +40,17 @@ final class FixtureCascade {
                 "stream", "--cascade", cascade.toString(), "--stages", stages);
     }
 
-    /** Waits until the stream app writing {@code log} says it runs its stages (its Kafka Streams is RUNNING). */
-    static void awaitRunning(Path log, Duration timeout) throws Exception {
+    /**
+     * Waits until the stream app {@code app}, writing {@code log}, says it runs its stages (its Kafka
+     * Streams is RUNNING); fails at once, with the log, when the app exits first or the timeout passes.
+     */
+    static void awaitRunning(Process app, Path log, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!(Files.exists(log) && Files.readString(log).contains("Running stages"))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the stream app logging to " + log + " did not start in " + timeout + ":\n"
-                        + (Files.exists(log) ? Files.readString(log) : ""));
+            if (!app.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("the stream app logging to " + log
+                        + (app.isAlive() ? " did not start in " + timeout : " exited with code " + app.exitValue() + " before it ran")
+                        + ":\n" + (Files.exists(log) ? Files.readString(log) : ""));
             }
             Thread.sleep(200);
         }

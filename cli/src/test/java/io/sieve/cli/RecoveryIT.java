@@ -167,11 +167,7 @@ class RecoveryIT {
                 "SIEVE_METRICS_PORT", "0", "SIEVE_STATE_DIR", dir.resolve("state").toString()),
                 "stream", "--cascade", cascade.toString());
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!Files.readString(log).contains("Running stages") && System.nanoTime() < deadline) {
-                assertThat(app.isAlive()).as(() -> read(log)).isTrue();
-                Thread.sleep(200);
-            }
+            FixtureCascade.awaitRunning(app, log, Duration.ofSeconds(120));
             proxy.stop(0);
             Topics topics = new Topics(prefix, platform.registryUrl());
             FixtureCascade.publish(platform.cluster(), topics, List.of(new SyntheticSource("cam-x", 32, 32, 5)), null, 0);

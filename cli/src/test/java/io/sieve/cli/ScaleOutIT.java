@@ -44,7 +44,7 @@ class ScaleOutIT {
         AtomicReference<Progress> done = new AtomicReference<>();
         Process a = FixtureCascade.streamApp(platform, prefix, dir.resolve("a"), cascade, "all", 0);
         Process b = FixtureCascade.streamApp(platform, prefix, dir.resolve("b"), cascade, "all", 0);
-        awaitRunning(dir.resolve("a"), dir.resolve("b"));
+        awaitRunning(Map.of(a, dir.resolve("a"), b, dir.resolve("b")));
         try (QueryClient queries = new QueryClient(cluster, topics); AutoCloseable follow = queries.followProgress(p -> {
             if (p.getState() == QueryState.DONE) {
                 done.set(p);
@@ -89,7 +89,7 @@ class ScaleOutIT {
         Process first = FixtureCascade.streamApp(platform, prefix, dir.resolve("e1"), cascade, "1", ports[0]);
         Process second = FixtureCascade.streamApp(platform, prefix, dir.resolve("e2"), cascade, "1", ports[1]);
         // Both expensive instances must be in the group (RUNNING after their rebalance) before frames arrive.
-        awaitRunning(dir.resolve("cheap"), dir.resolve("e1"), dir.resolve("e2"));
+        awaitRunning(Map.of(cheap, dir.resolve("cheap"), first, dir.resolve("e1"), second, dir.resolve("e2")));
         try {
             produce(cluster, topics, 2000);
             Map<String, Integer> predictions = PredictionCounts.perFrame(platform, topics, 2000, Duration.ofSeconds(240));
@@ -104,9 +104,9 @@ class ScaleOutIT {
         }
     }
 
-    private static void awaitRunning(Path... dirs) throws Exception {
-        for (Path dir : dirs) {
-            FixtureCascade.awaitRunning(dir.resolve("stream-app.log"), Duration.ofSeconds(120));
+    private static void awaitRunning(Map<Process, Path> appDirs) throws Exception {
+        for (Map.Entry<Process, Path> app : appDirs.entrySet()) {
+            FixtureCascade.awaitRunning(app.getKey(), app.getValue().resolve("stream-app.log"), Duration.ofSeconds(120));
         }
     }
 

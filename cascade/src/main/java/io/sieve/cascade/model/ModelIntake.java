@@ -161,7 +161,7 @@ public final class ModelIntake {
         long[] shape = input.channelsLast() ? new long[] {n, input.height(), input.width(), 3} : new long[] {n, 3, input.height(), input.width()};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
+            OnnxClassifier.configure(options, threads);
             try (OrtSession session = env.createSession(onnx.toString(), options);
                  OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
                  OrtSession.Result result = session.run(Map.of(input.name(), tensor))) {
