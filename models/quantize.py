@@ -7,7 +7,11 @@ Usage:
   /usr/bin/python3 models/quantize.py airnet --name airnet_int8
 
 Writes <name>.onnx and <name>.card.json into --out (default: the zoo). Every Conv gets:
-  - its weights as int8, symmetric, one scale per output channel (max |w| / 127);
+  - its weights as int8, symmetric, one scale per output channel (max |w| / 127), or in 7 bits
+    (max |w| / 63) with --weight-bits 7: then no sum of two products of a uint8 activation and a
+    weight leaves 16 bits (2 x 255 x 63 < 2^15), so ONNX Runtime's fast u8s8 kernel, which saturates
+    such sums on x86 CPUs without VNNI, is exact, and Sieve lets the model run it (the card says
+    "weight_bits": 7; with 8 bits Sieve asks for the runtime's exact, slower kernel on those CPUs);
   - its bias as int32 at scale (input scale x weight scale), as the integer kernel accumulates;
   - its input and output as uint8 (QuantizeLinear then DequantizeLinear), with scale and zero point
     from the range the tensor takes on --images training images (never validation or test images).
@@ -57,9 +61,9 @@ def uint8_parameters(low, high):
     return np.float32(scale), np.uint8(zero_point)
 
 
-def quantized_graph(model, low, high):
+def quantized_graph(model, low, high, weight_bits):
     """The model with its conv_activations quantized to the ranges [low, high] (dicts by tensor name)
-    and its Conv weights and biases stored as integers."""
+    and its Conv weights (in weight_bits bits) and biases stored as integers."""
     graph = model.graph
     initializers = {t.name: t for t in graph.initializer}
     convs = [n for n in graph.node if n.op_type == "Conv"]
@@ -76,13 +80,14 @@ def quantized_graph(model, low, high):
                              helper.make_node("DequantizeLinear", [f"{name}_q", f"{name}_scale", f"{name}_zero_point"],
                                               [f"{name}_dq"], name=f"{name}_dequantize")], f"{name}_dq", scale)
     weight_nodes = []
+    weight_max = 2 ** (weight_bits - 1) - 1
     for conv in convs:
         w_name = conv.input[1]
         if w_name not in initializers:
             sys.exit(f"Conv {conv.name}: its weights '{w_name}' are computed, not stored; only stored weights are quantized")
         w = numpy_helper.to_array(initializers[w_name]).astype(np.float32)
-        w_scale = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-12) / 127.0
-        w_q = np.clip(np.round(w / w_scale.reshape(-1, *[1] * (w.ndim - 1))), -127, 127).astype(np.int8)
+        w_scale = np.maximum(np.abs(w).reshape(w.shape[0], -1).max(1), 1e-12) / weight_max
+        w_q = np.clip(np.round(w / w_scale.reshape(-1, *[1] * (w.ndim - 1))), -weight_max, weight_max).astype(np.int8)
         new_initializers += [numpy_helper.from_array(w_q, f"{w_name}_q"),
                              numpy_helper.from_array(w_scale.astype(np.float32), f"{w_name}_scale"),
                              numpy_helper.from_array(np.zeros(len(w_scale), np.int8), f"{w_name}_zero_point")]
@@ -138,6 +143,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="a model name with a card in --zoo")
     parser.add_argument("--name", required=True, help="name of the quantized model")
+    parser.add_argument("--weight-bits", type=int, choices=(7, 8), default=8,
+                        help="bits of the Conv weights (7: exact under ONNX Runtime's fast kernel on CPUs without VNNI)")
     parser.add_argument("--images", type=int, default=2048, help="training images whose activation ranges set the scales")
     parser.add_argument("--zoo", default=str(REPO / "models" / "onnx"))
     parser.add_argument("--out", help="where the model goes (default: --zoo)")
@@ -154,20 +161,23 @@ def main():
     model = onnx.load(str(source))
     calibration = xtr[torch.randperm(len(xtr), generator=torch.Generator().manual_seed(2026))[:args.images]]
     low, high = activation_ranges(OnnxTeacher(source), conv_activations(model.graph), calibration)
-    quantized = quantized_graph(model, low, high)
+    quantized = quantized_graph(model, low, high, args.weight_bits)
     out.mkdir(parents=True, exist_ok=True)
     onnx_path = out / f"{args.name}.onnx"
     onnx.save(quantized, str(onnx_path))
     student = OnnxTeacher(onnx_path)
     quantized_card = {
         "name": args.name,
-        "description": f"{args.model} with 8-bit integer convolutions (static post-training quantization, QDQ)",
+        "description": f"{args.model} with 8-bit integer convolutions (static post-training quantization, QDQ)"
+                       + (f", weights in {args.weight_bits} bits" if args.weight_bits != 8 else ""),
         "onnx": onnx_path.name,
         **{k: card[k] for k in ("input", "output", "classes", "params")},
         "macs": count_macs(quantized),
+        "weight_bits": args.weight_bits,
         "validation_accuracy": accuracy(student, xval, yval),
         "test_accuracy": accuracy(student, xte, yte),
-        "training": {"recipe": f"{args.model}'s weights, quantized: int8 per-output-channel symmetric weights, int32 biases, "
+        "training": {"recipe": f"{args.model}'s weights, quantized: int8 per-output-channel symmetric weights "
+                               f"({args.weight_bits} bits), int32 biases, "
                                f"uint8 Conv inputs and outputs with ranges from {args.images} training images",
                      "source": {"card": card_path.name, "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
                                 "validation_accuracy": card["validation_accuracy"], "test_accuracy": card["test_accuracy"]},

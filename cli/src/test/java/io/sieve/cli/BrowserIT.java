@@ -279,7 +279,7 @@ class BrowserIT {
             ModelCard card = ModelCard.read(fixtures.resolve(model + ".card.json"));
             Path copy = dir.resolve(model + ".card.json");
             new ModelCard(card.name(), card.description(), card.onnxPath().toString(), card.input(), card.output(), null, UI_CLASSES,
-                    card.params(), card.macs(), null, null, null, null, copy).write(copy);
+                    card.params(), card.macs(), null, null, null, null, null, copy).write(copy);
             cards.add(copy.toString());
         }
         CascadeDefinition definition = new CascadeDefinition("ui-test", List.of(

@@ -21,7 +21,7 @@ class CalibrationGuardTest {
     private static ModelScores scores(int right, Double heldOut, int[] truth) {
         ModelCard fixture = ModelCard.read(FixtureCascade.home().resolve("cascade/src/test/resources/fixtures/tiny_logits.card.json"));
         ModelCard card = new ModelCard(fixture.name(), null, fixture.onnx(), fixture.input(), fixture.output(), null, fixture.classes(),
-                null, null, null, heldOut, null, null, fixture.cardPath());
+                null, null, null, null, heldOut, null, null, fixture.cardPath());
         List<ClassProbabilities> predictions = new ArrayList<>();
         for (int i = 0; i < truth.length; i++) {
             float[] p = new float[10];

@@ -103,7 +103,7 @@ public final class ModelIntake {
         measured.put("processors", Runtime.getRuntime().availableProcessors());
         ModelCard draft = new ModelCard(request.name(), "added by sieve model add from " + onnx.getFileName(), onnx.getFileName().toString(),
                 cardInput, new ModelCard.Output(output.name(), new long[] {-1, classes}, kind), null, List.copyOf(request.classes()),
-                graph.parameters(), macs.count(), null, request.heldOutAccuracy(), null, measured, onnx.resolveSibling(request.name() + ".card.json"));
+                graph.parameters(), macs.count(), null, null, request.heldOutAccuracy(), null, measured, onnx.resolveSibling(request.name() + ".card.json"));
         try (OnnxClassifier model = OnnxClassifier.load(draft, request.threads(), OnnxClassifier.DEFAULT_MAX_BATCH)) {
             measured.put("ms_per_image_batch_1", msPerImage(model, 1));
             measured.put("ms_per_image_batch_32", msPerImage(model, 32));
@@ -161,7 +161,7 @@ public final class ModelIntake {
         long[] shape = input.channelsLast() ? new long[] {n, input.height(), input.width(), 3} : new long[] {n, 3, input.height(), input.width()};
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            OnnxClassifier.configure(options, threads);
+            OnnxClassifier.configure(options, threads, true);
             try (OrtSession session = env.createSession(onnx.toString(), options);
                  OnnxTensor tensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(data), shape);
                  OrtSession.Result result = session.run(Map.of(input.name(), tensor))) {

@@ -79,7 +79,7 @@ public final class OnnxClassifier implements AutoCloseable {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession session = null;
         try {
-            configure(options, intraOpThreads);
+            configure(options, intraOpThreads, !card.pairSumsFitSixteenBits());
             session = env.createSession(onnx.toString(), options);
             Map<String, NodeInfo> inputs = session.getInputInfo();
             boolean takesImage = card.continues() == null || inputs.containsKey(card.input().name());
@@ -99,15 +99,21 @@ public final class OnnxClassifier implements AutoCloseable {
         }
     }
 
-    /** The options of every session Sieve opens, so that a model answers alike wherever it is run. */
-    static void configure(OrtSession.SessionOptions options, int intraOpThreads) throws OrtException {
+    /**
+     * The options of every session Sieve opens, so that a model answers alike wherever it is run;
+     * {@code exactInt8Kernel} unless the model's card says its 8-bit convolutions cannot saturate.
+     */
+    static void configure(OrtSession.SessionOptions options, int intraOpThreads, boolean exactInt8Kernel) throws OrtException {
         options.setIntraOpNumThreads(intraOpThreads);
         options.setInterOpNumThreads(1);
         options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         // On x86 CPUs without VNNI, ONNX Runtime's default kernel for 8-bit convolutions sums pairs of
         // products in 16 bits and saturates: airnet_int8 fell from 88.73% to 39.67% on an AVX2-only EPYC.
-        // This option has it use its exact unsigned kernel there instead; VNNI CPUs are unaffected.
-        options.addConfigEntry("session.x64quantprecision", "1");
+        // This option has it use its exact unsigned kernel there instead (1.4-1.7x slower for airnet_int8
+        // on that EPYC); VNNI CPUs are unaffected. Weights in 7 bits cannot saturate the default kernel.
+        if (exactInt8Kernel) {
+            options.addConfigEntry("session.x64quantprecision", "1");
+        }
     }
 
     /** Every input of the graph is the frame or an output the card says it continues from, and those are float tensors. */

@@ -38,6 +38,15 @@ class ModelCardTest {
     }
 
     @Test
+    void onlyWeightsStatedInSevenBitsOrFewerLetTheFastIntegerKernelRun(@TempDir Path dir) throws Exception {
+        assertThat(ModelCard.read(Fixtures.card("tiny_logits")).pairSumsFitSixteenBits()).as("no weight_bits").isFalse();
+        assertThat(ModelCard.read(edited(dir, "\"macs\": 0", "\"macs\": 0, \"weight_bits\": 8")).pairSumsFitSixteenBits()).isFalse();
+        assertThat(ModelCard.read(edited(dir, "\"macs\": 0", "\"macs\": 0, \"weight_bits\": 7")).pairSumsFitSixteenBits()).isTrue();
+        assertThatThrownBy(() -> ModelCard.read(edited(dir, "\"macs\": 0", "\"macs\": 0, \"weight_bits\": 16")))
+                .isInstanceOf(ModelException.class).hasMessageContaining("weight_bits 16 must be between 2 and 8");
+    }
+
+    @Test
     void anNhwcCardReadsItsSizeFromTheMiddleDims() {
         ModelCard card = ModelCard.read(Fixtures.card("tiny_nhwc"));
         assertThat(card.input().channelsLast()).isTrue();
@@ -60,7 +69,7 @@ class ModelCardTest {
         ModelCard a = ModelCard.read(Fixtures.card("tiny_logits"));
         java.util.List<String> classes = new java.util.ArrayList<>(a.classes());
         java.util.Collections.swap(classes, 0, 1);
-        ModelCard b = new ModelCard("other", null, a.onnx(), a.input(), a.output(), null, classes, null, null, null, null, null, null, a.cardPath());
+        ModelCard b = new ModelCard("other", null, a.onnx(), a.input(), a.output(), null, classes, null, null, null, null, null, null, null, a.cardPath());
         ModelCard.requireSameClasses(java.util.List.of(a, a));
         assertThatThrownBy(() -> ModelCard.requireSameClasses(java.util.List.of(a, b))).isInstanceOf(ModelException.class)
                 .hasMessageContaining("model other").hasMessageContaining("same classes in the same order");
