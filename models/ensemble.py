@@ -55,6 +55,20 @@ def load_members(zoo, names):
 
 
 CARRIED_LOGITS = "carried_logits"
+INTEGER_OPS = {"DequantizeLinear", "QLinearConv", "QLinearMatMul", "ConvInteger", "MatMulInteger"}
+
+
+def weight_bits(cards, zoo):
+    """The widest integer weights among the members (the card's "weight_bits", which tells Sieve whether the
+    runtime's fast int8 kernel is exact), or None when no member is quantized or one is quantized without
+    saying in how many bits: then Sieve keeps the exact kernel."""
+    widths = []
+    for _, card in cards:
+        if "weight_bits" in card:
+            widths.append(card["weight_bits"])
+        elif any(node.op_type in INTEGER_OPS for node in onnx.load(str(zoo / card["onnx"])).graph.node):
+            return None
+    return max(widths, default=None)
 
 
 def compose(cards, zoo, mirror, output_name, continues=False):
@@ -184,6 +198,7 @@ def main():
         "classes": first["classes"],
         "params": sum(c["params"] for _, c in cards) - (first["params"] if args.continues and not args.mirror else 0),
         "macs": views * sum(c["macs"] for _, c in cards) - (first["macs"] if args.continues else 0),
+        **({"weight_bits": bits} if (bits := weight_bits(cards, zoo)) else {}),
         "validation_accuracy": round(accuracy(members, args.mirror, xval, yval), 4),
         "test_accuracy": round(accuracy(members, args.mirror, xte, yte), 4),
         "training": {
